@@ -1,0 +1,26 @@
+"""Sponsor authentication for any blueprint: `Authorization: Bearer <API key>`.
+
+Use as `bp.before_request(require_sponsor)`; afterwards `g.sponsor_id` and `g.sponsor_name`
+name the caller, and every query must be scoped by `g.sponsor_id`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from issuer.api.problems import problem
+from issuer.db import session_scope
+from issuer.sponsors.services import sponsor_for_key
+
+
+def require_sponsor():
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        return problem(401, "Unauthorized", "send 'Authorization: Bearer <API key>'")
+    with session_scope(current_app.extensions["ler"].sessions) as session:
+        sponsor = sponsor_for_key(session, key.strip())
+        if sponsor is None:
+            return problem(401, "Unauthorized", "unknown or revoked API key")
+        g.sponsor_id, g.sponsor_name = sponsor.id, sponsor.name
+    return None

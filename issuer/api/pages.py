@@ -1,0 +1,206 @@
+"""Pages for people: the apprentice's claim page (/claim/<token>) with every way to take the
+credential, and the public credential page (/credentials/<id>: HTML, or the credential itself as
+JSON by content negotiation) with its live verification, certificate PDF and LinkedIn link."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+from sqlalchemy import select
+
+from issuer.api.auth import require_sponsor
+from issuer.api.problems import problem
+from issuer.db import session_scope
+from issuer.delivery import badge, baking, claims, exchanges, oid4vci, pdf, qr
+from issuer.delivery.view import CredentialView, describe, linkedin_url
+from issuer.issuance.models import IssuedCredential
+from issuer.programs.models import ProgramVersion
+from issuer.status.models import StatusEntry
+from issuer.progress.models import Apprentice
+from issuer.verify.result import FAIL
+from issuer.verify.service import verifier_for
+
+bp = Blueprint("pages", __name__)
+
+JSON_TYPES = ("application/ld+json", "application/json")
+
+
+def _services():
+    return current_app.extensions["ler"]
+
+
+def _page(template: str, status: int = 200, **context) -> Response:
+    html = render_template(template, service_name=_services().config.service_name, **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+                                                   "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _not_found(detail: str) -> Response:
+    if request.accept_mimetypes.best_match(("text/html", *JSON_TYPES)) == "text/html":
+        return _page("not_found.html", 404, detail=detail)
+    return problem(404, "Not Found", detail)
+
+
+@dataclass
+class Loaded:
+    row: IssuedCredential
+    view: CredentialView
+
+
+def _load(session, credential_id: str) -> Loaded | None:
+    row = session.get(IssuedCredential, credential_id) if len(credential_id) <= 36 else None
+    if row is None:
+        return None
+    apprentice = session.get(Apprentice, row.apprentice_id)
+    program = session.get(ProgramVersion, row.program_version_id)
+    return Loaded(row, describe(row.document, credential_id=row.id, apprentice_name=apprentice.name,
+                                program=program.document if program else None))
+
+
+def page_url(credential_id: str) -> str:
+    return f"{_services().config.base_url}/credentials/{credential_id}"
+
+
+# -- claim page ----------------------------------------------------------------------------
+
+def _claim(session, token: str) -> Loaded | None:
+    credential_id = claims.claimed_credential_id(session, token)
+    return _load(session, credential_id) if credential_id else None
+
+
+def _private(response: Response) -> Response:
+    # The claim token is in the URL: keep it out of caches and out of Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/claim/<token>")
+def claim_page(token):
+    services = _services()
+    base_url = services.config.base_url
+    with session_scope(services.sessions) as session:
+        loaded = _claim(session, token)
+        if loaded is None:
+            return _private(_not_found("This claim link is unknown or has expired. Ask your sponsor for a new one."))
+        offer = oid4vci.create_offer(session, base_url, loaded.row.id, tx_code=False)
+        handle = exchanges.create_exchange(session, loaded.row.id)
+    offer_link, lcw_link = offer.by_reference(), exchanges.lcw_deep_link(base_url, handle)
+    return _private(_page(
+        "claim.html", view=loaded.view, token=token, page_url=page_url(loaded.row.id),
+        offer_link=offer_link, offer_qr=qr.svg(offer_link, label="QR code for an OpenID4VCI wallet"),
+        lcw_link=lcw_link, lcw_qr=qr.svg(lcw_link, label="QR code for the Learner Credential Wallet"),
+        offer_minutes=int(oid4vci.OFFER_TTL.total_seconds() // 60)))
+
+
+def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _private(response)
+
+
+@bp.get("/claim/<token>/<any('credential.json', 'credential.jwt', 'badge.png', 'badge.svg'):name>")
+def claim_download(token, name):
+    services = _services()
+    with session_scope(services.sessions) as session:
+        loaded = _claim(session, token)
+        if loaded is None:
+            return _private(_not_found("This claim link is unknown or has expired."))
+    document, view = loaded.row.document, loaded.view
+    stem = f"credential-{loaded.row.id}"
+    if name == "credential.json":
+        return _download(json.dumps(document, indent=2, ensure_ascii=False), "application/ld+json", f"{stem}.json")
+    if name == "credential.jwt":
+        token_ = services.identity.sign_jwt({k: v for k, v in document.items() if k != "proof"})
+        return _download(token_, "application/vc+jwt", f"{stem}.jwt")
+    if name == "badge.png":
+        return _download(baking.bake_png(badge.png(view), document), "image/png", f"{stem}.png")
+    return _download(baking.bake_svg(badge.svg(services.config, view), document), "image/svg+xml", f"{stem}.svg")
+
+
+# -- public credential page ----------------------------------------------------------------
+
+def state_of(result) -> tuple[str, str]:
+    """(state, sentence) for a person: valid, revoked, suspended, expired, or not valid."""
+    if result.verified:
+        return "valid", "Verified: signed by the sponsor, unchanged, current and not revoked."
+    status, dates = result.check("status"), result.check("dates")
+    if status is not None and status.outcome == FAIL and status.message.startswith("revoked"):
+        return "revoked", "Revoked: the sponsor has withdrawn this credential."
+    if status is not None and status.outcome == FAIL and status.message.startswith("suspended"):
+        return "suspended", "Suspended: the sponsor has put this credential on hold."
+    if dates is not None and dates.outcome == FAIL and dates.message.startswith("expired"):
+        return "expired", "Expired: this credential is past its end date."
+    return "invalid", "Not valid: " + "; ".join(c.message for c in result.failed)
+
+
+@bp.get("/credentials/<credential_id>")
+def credential_page(credential_id):
+    services = _services()
+    wanted = request.accept_mimetypes.best_match(("text/html", *JSON_TYPES))
+    with session_scope(services.sessions) as session:
+        loaded = _load(session, credential_id)
+    if loaded is None:
+        if wanted in JSON_TYPES:
+            return _vcapi_credential(credential_id, wanted)
+        return _not_found(f"There is no credential {credential_id} here.")
+    if wanted in JSON_TYPES:
+        response = current_app.response_class(json.dumps(loaded.row.document, ensure_ascii=False), mimetype=wanted)
+        response.headers["Vary"] = "Accept"
+        return response
+    # The service's verifier (our keys, our status lists, our catalog), outside our transaction:
+    # it reads the status lists in a session of its own.
+    result = verifier_for(current_app).credential(loaded.row.document)
+    state, sentence = state_of(result)
+    url = page_url(loaded.row.id)
+    response = _page("credential.html", view=loaded.view, state=state, sentence=sentence, checks=result.checks,
+                     page_url=url, linkedin=linkedin_url(loaded.view, url))
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _vcapi_credential(credential_id: str, mimetype: str):
+    """VC-API `GET /credentials/{id}` for credentials issued through `/credentials/issue`: those
+    are the sponsor's own records, not public pages, so only the issuing sponsor's key reads them."""
+    if "Authorization" not in request.headers:
+        return problem(404, "Not Found", f"no public credential {credential_id}")
+    refused = require_sponsor()
+    if refused is not None:
+        return refused
+    with session_scope(_services().sessions) as session:
+        document = session.scalars(select(StatusEntry.document).where(
+            StatusEntry.credential_id.in_((credential_id, f"urn:uuid:{credential_id}")),
+            StatusEntry.sponsor_id == g.sponsor_id, StatusEntry.document.is_not(None))).first()
+    if document is None:
+        return problem(404, "Not Found", f"no credential {credential_id}")
+    return current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=mimetype)
+
+
+@bp.get("/credentials/<credential_id>/certificate.pdf")
+def certificate(credential_id):
+    services = _services()
+    with session_scope(services.sessions) as session:
+        loaded = _load(session, credential_id)
+    if loaded is None:
+        return _not_found(f"There is no credential {credential_id} here.")
+    response = Response(pdf.certificate(services.config, loaded.view, page_url(loaded.row.id)),
+                        mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="certificate-{loaded.row.id}.pdf"'
+    return response
+
+
+@bp.get("/delivery/logo.png")
+def logo():
+    """The issuer's logo for wallets (OpenID4VCI display metadata)."""
+    view = CredentialView(id="", credential_id="", name=_services().config.service_name, description="",
+                          kind="Apprenticeship credentials", criteria="", apprentice="", sponsor="", issuer="",
+                          program=None, program_version=None)
+    response = Response(badge.png(view), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,223 @@
+"""The W3C VC-API, plain JSON over HTTP: issue, verify credentials and presentations, update a
+credential's status. (`GET /credentials/<id>` is the public credential page's, by content
+negotiation.)
+
+Issuing and status updates are for a sponsor's own credentials and need its API key. The
+caller names the issuer and we never rewrite it: a sponsor may issue as its own did:web, or as
+the did:key of our active Ed25519 key, which conformance clients ask for. Every credential
+issued here gets a revocation and a suspension BitstringStatusListEntry (VCDM 2.0 allows a list
+of entries), except Open Badges credentials, bound by the OB 3.0 schema to one entry, which get the
+single `message` entry our own Open Badges carry (see issuer.status.lists).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, g, jsonify
+
+from issuer.api.jsonbody import json_object
+from issuer.api.problems import problem
+from issuer.api.status import sponsor_only, status_problem
+from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL
+from issuer.db import session_scope
+from issuer.errors import LerError
+from issuer.proofs import jwt as vcjwt, ld
+from issuer.sponsors.models import Sponsor
+from issuer.status import lists, services as status_services
+from issuer.status.services import StatusError
+from issuer.verify.presentation import embedded_credential
+from issuer.verify.result import VerificationResult
+from issuer.verify.service import verifier_for
+from issuer.verify.vcdm import as_list, credential_problems, is_url
+from issuer.verify.verifier import OB_TYPES, check_contexts
+
+bp = Blueprint("vcapi", __name__)
+STATUS_TYPES = ("BitstringStatusListEntry", "BitstringStatusList")
+OPENAPI = Path(__file__).with_name("openapi.json")
+MAX_ID_LENGTH = 500            # the status_entries.credential_id column
+
+
+@lru_cache(maxsize=1)
+def _openapi() -> dict:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.0 description of the VC-API, status and verification endpoints."""
+    return jsonify(_openapi())
+
+
+def _services():
+    return current_app.extensions["ler"]
+
+
+def _options(body: dict) -> dict:
+    options = body.get("options", {})
+    if not isinstance(options, dict):
+        abort(problem(400, "Bad Request", "options must be a JSON object"))
+    return options
+
+
+def _issuable(credential: dict) -> list[str]:
+    """Why the VC-API refuses to sign `credential` (empty: it may be signed)."""
+    result = VerificationResult()
+    if not check_contexts(credential, _services().loader, result, ob_types=()):
+        return [result.check("contexts").message]
+    problems = credential_problems(credential)
+    if "proof" in credential:
+        problems.append("the credential already carries a proof")
+    if isinstance(credential.get("id"), str) and len(credential["id"]) > MAX_ID_LENGTH:
+        problems.append(f"id is longer than {MAX_ID_LENGTH} characters")
+    if _ob_bound(credential) and "credentialStatus" in credential:
+        problems.append("an Open Badges credential has room for one credentialStatus, which we add: leave it out")
+    return problems
+
+
+def _ob_bound(credential: dict) -> bool:
+    """Whether the OB 3.0 schema applies, which allows one credentialStatus object only."""
+    types = {t for t in as_list(credential.get("type")) if isinstance(t, str)}
+    schemas = {s.get("id") for s in as_list(credential.get("credentialSchema")) if isinstance(s, dict)}
+    return bool(types & OB_TYPES) or OB_ACHIEVEMENT_CREDENTIAL in schemas
+
+
+def _prepared(credential: dict, base_url: str, list_id: int, index: int) -> dict:
+    """The credential with our status entries (after any it had), its other members untouched."""
+    document = dict(credential)
+    contexts = list(document["@context"])
+    if contexts[0] == ld.VC_V1:
+        # VCDM 1.1's context defines neither the status entry nor the Data Integrity proof.
+        contexts += [c for c in (ld.STATUS_V1, ld.DATA_INTEGRITY_V2) if c not in contexts]
+        document["@context"] = contexts
+    if _ob_bound(credential):
+        document["credentialStatus"] = lists.status_entry(base_url, list_id, index)
+    else:
+        document["credentialStatus"] = as_list(credential.get("credentialStatus")) + lists.status_entries(
+            base_url, list_id, index)
+    return document
+
+
+@bp.post("/credentials/issue")
+@sponsor_only
+def issue():
+    body = json_object()
+    credential = body.get("credential")
+    options = _options(body)
+    if not isinstance(credential, dict):
+        return problem(400, "Bad Request", "the body needs a 'credential' object")
+    problems = _issuable(credential)
+    if problems:
+        return problem(400, "Bad Request", "; ".join(problems[:8]), errors=problems)
+    services = _services()
+    issuer = vcjwt.issuer_id(credential)
+    with session_scope(services.sessions) as session:
+        own = services.identity.sponsor_did(session.get(Sponsor, g.sponsor_id).slug)
+        allowed = {own} | (services.identity.controllers() - {services.identity.did})
+        if issuer not in allowed:
+            return problem(400, "Bad Request", f"this API key cannot issue as {issuer}: it issues as {own} "
+                                               "(or as the service's did:key)", allowedIssuers=sorted(allowed))
+        credential_id = credential.get("id") or (options.get("credentialId") if isinstance(
+            options.get("credentialId"), str) else None)
+        if credential_id is not None and len(credential_id) > MAX_ID_LENGTH:
+            return problem(400, "Bad Request", f"options.credentialId is longer than {MAX_ID_LENGTH} characters")
+        list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id)
+        document = _prepared(credential, services.config.base_url, list_id, index)
+        try:
+            signed = services.identity.sign(document, loader=services.loader)
+        except LerError as exc:
+            session.rollback()
+            return problem(400, "Bad Request", f"the credential cannot be signed: {exc}")
+        entry.document = signed
+    response = jsonify({"verifiableCredential": signed})
+    response.status_code = 201
+    return response
+
+
+def _verification_response(result: VerificationResult):
+    response = jsonify(result.to_json())
+    response.status_code = 200 if result.verified else 400
+    return response
+
+
+@bp.post("/credentials/verify")
+def verify_credential_view():
+    body = json_object()
+    options = _options(body)
+    if "verifiableCredential" not in body:
+        return problem(400, "Bad Request", "the body needs a 'verifiableCredential'")
+    recipient = options.get("recipient") if isinstance(options.get("recipient"), str) else None
+    credential = embedded_credential(body["verifiableCredential"])
+    result = verifier_for(current_app).credential(credential, recipient=recipient)
+    return _verification_response(result)
+
+
+@bp.post("/presentations/verify")
+def verify_presentation_view():
+    body = json_object()
+    options = _options(body)
+    presentation = body.get("verifiablePresentation", body.get("presentation"))
+    if presentation is None:
+        return problem(400, "Bad Request", "the body needs a 'verifiablePresentation'")
+    challenge, domain = options.get("challenge"), options.get("domain")
+    if not all(v is None or isinstance(v, str) for v in (challenge, domain)):
+        return problem(400, "Bad Request", "options.challenge and options.domain must be strings")
+    result = verifier_for(current_app).presentation(presentation, challenge=challenge, domain=domain)
+    return _verification_response(result)
+
+
+def _status_requests(body: dict) -> list[tuple[str, bool]]:
+    """(purpose, new state) pairs from an UpdateCredentialStatusRequest."""
+    default = body.get("status", True)
+    requested = []
+    for item in as_list(body.get("credentialStatus")):
+        if not isinstance(item, dict) or item.get("type") not in STATUS_TYPES:
+            raise StatusError("each credentialStatus must be an object of type BitstringStatusListEntry", 400)
+        purpose, state = item.get("statusPurpose"), item.get("status", default)
+        if purpose not in (lists.REVOCATION, lists.SUSPENSION):
+            raise StatusError("statusPurpose must be revocation or suspension", 400)
+        if not isinstance(state, bool):
+            raise StatusError("status must be true (set) or false (clear)", 400)
+        requested.append((purpose, state))
+    if not requested:
+        raise StatusError("name the status to change in credentialStatus", 400)
+    return requested
+
+
+@bp.post("/credentials/status")
+@sponsor_only
+def update_status():
+    body = json_object()
+    services = _services()
+    credential_id = body.get("credentialId")
+    try:
+        requested = _status_requests(body)
+        reason = body.get("reason") if isinstance(body.get("reason"), str) else "updated through the VC-API"
+        with session_scope(services.sessions) as session:
+            slots = status_services.find_slots(session, g.sponsor_id, credential_id) if isinstance(
+                credential_id, str) and credential_id else []
+            if not slots:
+                for item in as_list(body.get("credentialStatus")):
+                    url, index = item.get("statusListCredential"), item.get("statusListIndex")
+                    if is_url(url) and isinstance(index, str) and index.isdigit():
+                        slot = status_services.slot_at(session, g.sponsor_id, url, int(index),
+                                                       services.config.base_url)
+                        slots = [slot] if slot else []
+            if not slots:
+                return problem(404, "Not Found", f"no credential {credential_id!r} of this sponsor")
+            outcome = None
+            for purpose, state in requested:
+                if purpose == lists.REVOCATION and not state:
+                    if status_services.current(session, slots[0])[0]:
+                        raise StatusError("revocation is permanent: a revoked credential cannot be un-revoked")
+                    continue
+                action = "revoke" if purpose == lists.REVOCATION else ("suspend" if state else "reinstate")
+                outcome = status_services.change(session, services.issuance, slots, action, reason,
+                                                 f"vc-api:{g.sponsor_name}", idempotent=True)
+            revoked, suspended = status_services.current(session, slots[0])
+    except StatusError as exc:
+        return status_problem(exc)
+    return jsonify({"credentialId": credential_id, "revoked": revoked, "suspended": suspended,
+                    "changedAt": outcome.changed_at if outcome else None})

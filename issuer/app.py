@@ -1,0 +1,61 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from issuer import db
+from issuer import api
+from issuer.api import problems
+from issuer.issuance.services import IssuanceContext
+from issuer.programs import catalog
+from issuer.config import Config
+from issuer.proofs import ld
+from issuer.proofs.identity import IssuerIdentity
+from issuer.proofs.keys import KeyStore
+
+
+@dataclass
+class Services:
+    """What request handlers share: built once per application, passed in rather than global."""
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    identity: IssuerIdentity
+    loader: ld.StaticDocumentLoader
+    issuance: IssuanceContext
+
+
+def build_services(config: Config, *, migrate: bool = True) -> Services:
+    loader = ld.StaticDocumentLoader(ld.ContextStore(config.contexts_dir))
+    if migrate:
+        db.upgrade(config.database_url)
+    engine = db.make_engine(config.database_url)
+    keystore = KeyStore(config.keys_dir, config.key_passphrase)
+    keystore.ensure_active("Ed25519")
+    identity = IssuerIdentity(keystore, config.base_url)
+    sessions = db.session_factory(engine)
+    with db.session_scope(sessions) as session:
+        catalog.load(session)
+    return Services(config, engine, sessions, identity, loader, IssuanceContext(identity, config.base_url, loader))
+
+
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__, template_folder=str(config.contexts_dir.parent / "templates"))
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.config["TESTING"] = config.testing
+    if config.proxy_hops:
+        # Behind a TLS-terminating proxy: the client's address (audit log, rate limits) and the
+        # https scheme (Secure cookies) come from the proxy's X-Forwarded-* headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
+    app.extensions["ler"] = services or build_services(config)
+    problems.register(app)
+    for blueprint in api.blueprints():
+        app.register_blueprint(blueprint)
+    return app

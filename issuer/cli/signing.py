@@ -1,0 +1,121 @@
+"""`ler sign` and `ler verify`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from issuer.cli import CliError, config, identity, main, read_input, read_json_object
+from issuer.errors import LerError
+from issuer.proofs import data_integrity, jwt as vcjwt, ld
+from issuer.proofs.did import did_key_vm
+from issuer.proofs.keyfamilies.ed25519 import Ed25519PrivateKey
+from issuer.proofs.keyfamilies.rsa import RSAPrivateKey
+from issuer.verify.service import Verifier
+
+def _load_key_file(path: str, passphrase: bytes | None):
+    """A key from a Multikey key-pair JSON (as the W3C vectors ship), one of our key files, or a PEM."""
+    raw = read_input(path)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    try:
+        if isinstance(value, dict):
+            secret = value.get("secretKeyMultibase") or value.get("privateKeyMultibase")
+            if secret:
+                return Ed25519PrivateKey.from_secret_multibase(secret)
+            if "privateKeyPem" in value:
+                raw = value["privateKeyPem"].encode()
+            else:
+                raise CliError(f"{path} holds no private key")
+        key = serialization.load_pem_private_key(raw, password=passphrase if b"ENCRYPTED" in raw else None)
+    except (ValueError, TypeError) as exc:
+        raise CliError(f"cannot load a private key from {path}: {exc}") from None
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return Ed25519PrivateKey(key)
+    if isinstance(key, rsa.RSAPrivateKey):
+        return RSAPrivateKey(key)
+    raise CliError(f"{path}: unsupported key type")
+
+
+@main.command()
+@click.argument("file")
+@click.option("--key", "key_file", help="Key file: Multikey key-pair JSON, a ler key file, or PEM.")
+@click.option("--secret-key-multibase", help="Ed25519 secret key as multibase (z...).")
+@click.option("--cryptosuite", type=click.Choice(data_integrity.SUITES), default="eddsa-rdfc-2022", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["ldp", "jwt"]), default="ldp", show_default=True,
+              help="ldp: embedded Data Integrity proof; jwt: VC-JWT (OB 3.0 section 8.2).")
+@click.option("--created", help="Proof creation time (ISO 8601); default now.")
+@click.option("--verification-method", help="Verification method URL to name in the proof.")
+def sign(file, key_file, secret_key_multibase, cryptosuite, fmt, created, verification_method) -> None:
+    """Sign the credential in FILE ('-' for standard input) and print it."""
+    if key_file and secret_key_multibase:
+        raise CliError("give --key or --secret-key-multibase, not both")
+    credential = read_json_object(file)
+    cfg = config()
+    try:
+        if key_file or secret_key_multibase:
+            private = (Ed25519PrivateKey.from_secret_multibase(secret_key_multibase) if secret_key_multibase
+                       else _load_key_file(key_file, cfg.key_passphrase))
+            if verification_method is None:
+                if private.family != "Ed25519":
+                    raise CliError("an RSA key has no did:key: give --verification-method")
+                verification_method = did_key_vm(private.public())
+        else:
+            ident = identity(cfg)
+            issuer = vcjwt.issuer_id(credential)
+            family = "Ed25519"
+            key = ident.signing_key(family, issuer if issuer in ident.controllers() else None)
+            private, verification_method = key.private, verification_method or key.verification_method
+        if created is not None and not data_integrity.is_xsd_datetime(created):
+            raise CliError(f"--created {created!r} is not an ISO 8601 date-time")
+        if fmt == "jwt":
+            output = vcjwt.encode(credential, private, kid=verification_method)
+        else:
+            signed = data_integrity.sign(credential, private, verification_method=verification_method,
+                                         cryptosuite=cryptosuite, created=created, loader=ld.default_loader())
+            output = json.dumps(signed, indent=2, ensure_ascii=False)
+    except CliError:
+        raise
+    except (LerError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    click.echo(output)
+
+
+_MARK = {"pass": "PASS", "fail": "FAIL", "warning": "WARN", "skipped": "SKIP"}
+
+
+@main.command()
+@click.argument("file")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--recipient", help="Also check the credential was issued to this email or DID.")
+def verify(file, as_json, recipient) -> None:
+    """Verify the credential in FILE (JSON, JWT, baked PNG or SVG; '-' for standard input).
+
+    Exit 0 verified, 1 not verified, 2 unreadable."""
+    try:
+        data = read_input(file)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(2)
+    cfg = config()
+    try:
+        # Our status lists and frameworks come from the database when there is one; nothing is created.
+        verifier = Verifier.offline(cfg, identity(cfg))
+    except LerError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    result = verifier.credential(data, recipient=recipient)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        for check in result.checks:
+            click.echo(f"{_MARK[check.outcome]:4}  {check.name:10} {check.message}")
+        click.echo("verified" if result.verified else "NOT verified")
+    sys.exit(0 if result.verified else (2 if not result.readable else 1))
+

@@ -1,0 +1,16 @@
+"""XML Schema dateTime values as credentials carry them ("2024-01-01T00:00:00Z")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def parse_datetime(value) -> datetime | None:
+    """The moment `value` names (UTC when it gives no offset), or None if it is not a date-time."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -1,0 +1,48 @@
+"""A stored credential, re-issued to the holder who proved control of a key.
+
+The copy is the stored credential with `credentialSubject.id` set to the holder's DID and a fresh
+signature: same `id`, achievement, dates, recipient identifier and status entry, so revoking the
+stored credential revokes every copy, and the public page `/credentials/<id>` describes them all.
+Each copy handed out is recorded (holder, format, channel) against the stored credential.
+"""
+
+from __future__ import annotations
+
+from issuer.delivery.models import Delivery
+from issuer.issuance.models import IssuedCredential
+from issuer.status import services as status_services
+
+LDP_VC = "ldp_vc"
+JWT_VC_JSON = "jwt_vc_json"
+
+
+def bound_document(stored: dict, holder: str) -> dict:
+    """The unsigned credential with its subject bound to `holder` (member order kept, id first)."""
+    unsecured = {k: v for k, v in stored.items() if k != "proof"}
+    subject = unsecured["credentialSubject"]
+    unsecured["credentialSubject"] = {"id": holder, **{k: v for k, v in subject.items() if k != "id"}}
+    return unsecured
+
+
+def withheld(session, row: IssuedCredential) -> str | None:
+    """Why a copy must not be handed out now (revoked or suspended), or None."""
+    for slot in status_services.find_slots(session, None, row.id):
+        revoked, suspended = status_services.current(session, slot)
+        if revoked:
+            return "the sponsor has revoked this credential"
+        if suspended:
+            return "the sponsor has suspended this credential"
+    return None
+
+
+def issue_copy(session, services, row: IssuedCredential, holder: str, fmt: str, channel: str) -> dict | str:
+    """The signed copy for `holder`: a JSON-LD document (ldp_vc) or a compact VC-JWT (jwt_vc_json)."""
+    unsecured = bound_document(row.document, holder)
+    if fmt == LDP_VC:
+        copy = services.identity.sign(unsecured, loader=services.loader)
+    elif fmt == JWT_VC_JSON:
+        copy = services.identity.sign_jwt(unsecured)
+    else:
+        raise ValueError(f"unknown credential format {fmt!r}")
+    session.add(Delivery(credential_id=row.id, holder=holder, format=fmt, channel=channel))
+    return copy

@@ -1,0 +1,1 @@
+"""Issuance: from an earned achievement to a signed, stored credential, exactly once."""

@@ -1,0 +1,111 @@
+"""Issue what the rules say is earned and not yet issued; flag what is no longer earned.
+
+Exactly once: the insert of each credential runs in a savepoint against the unique key
+(apprentice, program version, achievement). A concurrent issuer that lost the race gets an
+IntegrityError, rolls back only its savepoint (its status slot included) and moves on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.credentials.openbadge import IssuerProfile, Recipient
+from issuer.issuance import content, status
+from issuer.issuance.models import IssuedCredential
+from issuer.portal import audit
+from issuer.programs import catalog
+from issuer.programs.models import ProgramVersion
+from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
+from issuer.rules import LedgerEntry as RuleEntry, evaluate
+from issuer.sponsors.models import Sponsor
+
+
+@dataclass
+class IssuanceContext:
+    identity: object          # issuer.proofs.identity.IssuerIdentity
+    base_url: str
+    loader: object
+
+
+@dataclass
+class IssuanceOutcome:
+    issued: list[IssuedCredential] = field(default_factory=list)
+    flagged: list[IssuedCredential] = field(default_factory=list)
+
+
+def rule_entries(session: Session, enrollment: Enrollment) -> list[RuleEntry]:
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.enrollment_id == enrollment.id)
+                           .order_by(LedgerEntry.id))
+    return [RuleEntry(id=r.id, entry_type=r.entry_type, item=r.item, value=r.value, date=r.entry_date,
+                      signed_off_by=r.signed_off_by, corrects=r.corrects, action=r.action) for r in rows]
+
+
+def progress_of(session: Session, enrollment: Enrollment):
+    program = session.get(ProgramVersion, enrollment.program_version_id)
+    frameworks = [f.document for f in catalog.frameworks_of(session, program)]
+    return program, frameworks, evaluate(program.document, frameworks, rule_entries(session, enrollment))
+
+
+def issue_earned(session: Session, ctx: IssuanceContext, enrollment: Enrollment) -> IssuanceOutcome:
+    program, frameworks, progress = progress_of(session, enrollment)
+    apprentice = session.get(Apprentice, enrollment.apprentice_id)
+    sponsor = session.get(Sponsor, apprentice.sponsor_id)
+    existing = {c.achievement_key: c for c in session.scalars(select(IssuedCredential).where(
+        IssuedCredential.apprentice_id == apprentice.id, IssuedCredential.program_version_id == program.id))}
+    outcome = IssuanceOutcome()
+    for achievement in progress.achievements:
+        held = existing.get(achievement.key)
+        if achievement.earned and held is None:
+            credential = _issue_one(session, ctx, achievement, program, frameworks, apprentice, sponsor)
+            if credential is not None:
+                outcome.issued.append(credential)
+        elif (not achievement.earned and held is not None and held.origin == "rules"
+              and not held.flagged_for_revocation):
+            # A correction took the achievement away. The credential stays (it was true when
+            # signed); the sponsor decides whether to revoke it.
+            held.flagged_for_revocation = True
+            held.flag_reason = "no longer earned after a ledger correction: " + "; ".join(achievement.missing[:5])
+            outcome.flagged.append(held)
+    for credential in outcome.issued:
+        audit.record(session, sponsor.id, "credential.issued", f"credential:{credential.id}",
+                     apprentice=apprentice.id, achievement=credential.achievement_key)
+    for credential in outcome.flagged:
+        audit.record(session, sponsor.id, "credential.flagged", f"credential:{credential.id}",
+                     apprentice=apprentice.id, achievement=credential.achievement_key, reason=credential.flag_reason)
+    session.flush()
+    return outcome
+
+
+def _issue_one(session, ctx, achievement, program, frameworks, apprentice, sponsor) -> IssuedCredential | None:
+    credential_uuid = str(uuid.uuid4())
+    issuer_did = ctx.identity.sponsor_did(sponsor.slug)
+    savepoint = session.begin_nested()
+    try:
+        list_id, index = status.allocate(session)
+        document = content.build(
+            status=achievement, program=program.document, frameworks=frameworks, urls=content.Urls(ctx.base_url),
+            issuer=IssuerProfile(id=issuer_did, name=sponsor.name, url=f"{ctx.base_url}/sponsors/{sponsor.slug}"),
+            recipient=Recipient(id=apprentice.did, email=apprentice.email, name=apprentice.name),
+            credential_id=f"urn:uuid:{credential_uuid}", valid_from=datetime.now(timezone.utc),
+            credential_status=status.status_entry(ctx.base_url, list_id, index),
+        )
+        signed = ctx.identity.sign(document, loader=ctx.loader)
+        row = IssuedCredential(id=credential_uuid, sponsor_id=sponsor.id, apprentice_id=apprentice.id,
+                               program_version_id=program.id, achievement_key=achievement.key, document=signed,
+                               status_list_id=list_id, status_index=index)
+        session.add(row)
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return None
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return row

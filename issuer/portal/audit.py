@@ -1,0 +1,120 @@
+"""The append-only audit log: every change (ledger entry, sign-off, issuance, revocation, key or
+staff change) is written with who, when, what and from where.
+
+`record` adds the row to the caller's session, so it commits or rolls back with the change it
+describes: there is never a change without its audit row, nor an audit row for a change that
+did not happen. Who acted comes from the request (a signed-in staff member, an apprentice, or
+an API key's sponsor) or, outside requests, from `acting_as` (the CLI); otherwise "system".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from flask import g, has_app_context, has_request_context, request
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from issuer.portal.models import AuditEvent
+
+MAX_DETAIL_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    label: str
+    ip: str | None = None
+
+
+_outside_requests: ContextVar[Actor | None] = ContextVar("ler_audit_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor):
+    """Name who acts for code run outside a request (a CLI command)."""
+    token = _outside_requests.set(actor)
+    try:
+        yield actor
+    finally:
+        _outside_requests.reset(token)
+
+
+def set_request_actor(label: str) -> None:
+    """Called once a request's caller is known (the portal's sign-in check)."""
+    g.ler_audit_actor = Actor(label, request.remote_addr)
+
+
+def current_actor() -> Actor:
+    if has_request_context():
+        if "ler_audit_actor" in g:
+            return g.ler_audit_actor
+        if "sponsor_name" in g:  # set by issuer.api.auth.require_sponsor
+            return Actor(f"API key of {g.sponsor_name}", request.remote_addr)
+        return Actor("anonymous request", request.remote_addr)
+    if has_app_context() and "ler_audit_actor" in g:
+        return g.ler_audit_actor
+    return _outside_requests.get() or Actor("system")
+
+
+def _plain(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value[:MAX_DETAIL_TEXT] if isinstance(value, str) else value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)[:MAX_DETAIL_TEXT]
+
+
+def record(session: Session, sponsor_id: int, action: str, subject: str, *, by: Actor | None = None,
+           **detail) -> None:
+    """Append one event to `session` (the same transaction as the change it describes); `by`
+    names the actor when the request's own is not known yet (signing in)."""
+    actor = by or current_actor()
+    session.add(AuditEvent(sponsor_id=sponsor_id, actor=actor.label[:400], action=action[:60],
+                           subject=subject[:200], detail=_plain(detail), ip=actor.ip))
+
+
+def record_many(session: Session, events: list[tuple[int, str, str, dict]], *, by: Actor | None = None) -> None:
+    """(sponsor id, action, subject, detail) events in one INSERT, for bulk work (batches)."""
+    if events:
+        actor = by or current_actor()
+        session.execute(insert(AuditEvent), [
+            {"sponsor_id": sponsor_id, "actor": actor.label[:400], "action": action[:60], "subject": subject[:200],
+             "detail": _plain(detail), "ip": actor.ip, "created_at": datetime.now(timezone.utc)}
+            for sponsor_id, action, subject, detail in events])
+
+
+CSV_COLUMNS = ("id", "time", "actor", "action", "subject", "detail", "ip")
+
+
+def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
+    """The events as CSV text, one line at a time (for a streamed download)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values) -> str:
+        writer.writerow([_defuse(v) for v in values])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(CSV_COLUMNS)
+    for e in events:
+        yield line([e.id, e.created_at.isoformat(), e.actor, e.action, e.subject,
+                    json.dumps(e.detail, sort_keys=True, ensure_ascii=False), e.ip or ""])
+
+
+def _defuse(value):
+    """Spreadsheets run cells starting with = + - @ as formulas; a leading quote keeps them text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

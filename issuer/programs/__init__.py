@@ -1,0 +1,1 @@
+"""Apprenticeship programs and skills frameworks: versioned documents loaded from program files."""

@@ -1,0 +1,1 @@
+"""The append-only progress ledger: OJL hours, RTI hours, competency sign-offs, statements."""

@@ -1,0 +1,186 @@
+"""Data Integrity proofs: eddsa-rdfc-2022 and eddsa-jcs-2022 (W3C VC-DI-EdDSA), create and verify.
+
+Both suites hash the canonical proof configuration and the canonical document separately and
+sign sha256(proofConfig) || sha256(document) with Ed25519; they differ only in the
+canonicalization (RDFC-1.0 over JSON-LD, or RFC 8785 JCS over plain JSON).
+
+`verify_proof` never raises on a bad document: it returns a `ProofOutcome` naming the problem,
+so that the verifier can report it as one check among others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import rfc8785
+
+from issuer.dates import parse_datetime
+from issuer.errors import JsonLdError, LerError, ProofError
+from issuer.proofs import ld, multibase
+from issuer.proofs.did import Resolver, ResolutionError
+from issuer.proofs.keyfamilies.ed25519 import Ed25519PublicKey
+
+SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+PROOF_TYPE = "DataIntegrityProof"
+
+def _canonicalize(suite: str, document: dict, loader) -> bytes:
+    if suite == "eddsa-rdfc-2022":
+        return ld.canonize(document, loader).encode("utf-8")
+    if suite == "eddsa-jcs-2022":
+        return rfc8785.dumps(document)
+    raise ProofError(f"unsupported cryptosuite {suite!r}; supported: {', '.join(SUITES)}")
+
+def hash_data(suite: str, unsecured: dict, proof_config: dict, loader) -> bytes:
+    """sha256(canonical proof config) || sha256(canonical document), per VC-DI-EdDSA 3.x.4."""
+    document_hash = hashlib.sha256(_canonicalize(suite, unsecured, loader)).digest()
+    config_hash = hashlib.sha256(_canonicalize(suite, proof_config, loader)).digest()
+    return config_hash + document_hash
+
+def _proof_config(document: dict, options: dict) -> dict:
+    config = {k: v for k, v in options.items() if k != "proofValue"}
+    # Both suites give the proof configuration the document's @context (rdfc so its terms
+    # expand; jcs because the spec says so when the document has one).
+    if "@context" in document:
+        config["@context"] = document["@context"]
+    return config
+
+def now_xsd() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+def create_proof(
+    document: dict,
+    signer,
+    *,
+    verification_method: str,
+    cryptosuite: str = "eddsa-rdfc-2022",
+    created: str | None = None,
+    proof_purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
+    loader=None,
+) -> dict:
+    """The proof object for `document` (which must not carry a proof of its own)."""
+    if cryptosuite not in SUITES:
+        raise ProofError(f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUITES)}")
+    if getattr(signer, "family", None) != "Ed25519":
+        raise ProofError(f"{cryptosuite} signs with an Ed25519 key; this key is {getattr(signer, 'family', '?')}")
+    loader = loader or ld.default_loader()
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    proof: dict[str, Any] = {
+        "type": PROOF_TYPE,
+        "cryptosuite": cryptosuite,
+        "created": created or now_xsd(),
+        "verificationMethod": verification_method,
+        "proofPurpose": proof_purpose,
+    }
+    if challenge is not None:
+        proof["challenge"] = challenge
+    if domain is not None:
+        proof["domain"] = domain
+    if cryptosuite == "eddsa-jcs-2022" and "@context" in unsecured:
+        # The JCS suite carries the document's @context in the proof itself (VC-DI-EdDSA 3.3).
+        proof["@context"] = unsecured["@context"]
+    signature = signer.sign(hash_data(cryptosuite, unsecured, _proof_config(unsecured, proof), loader))
+    proof["proofValue"] = multibase.encode_base58btc(signature)
+    return proof
+
+def sign(document: dict, signer, **kwargs) -> dict:
+    """A copy of `document` with an embedded proof; the input's keys and order are kept."""
+    if "proof" in document:
+        raise ProofError("the document already carries a proof; remove it or add a proof set deliberately")
+    proof = create_proof(document, signer, **kwargs)
+    return {**document, "proof": proof}
+
+@dataclass
+class ProofOutcome:
+    verified: bool
+    message: str
+    verification_method: str | None = None
+    controller: str | None = None
+    created: str | None = None
+
+def _fail(message: str, proof: dict | None = None) -> ProofOutcome:
+    vm = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    return ProofOutcome(False, message, vm if isinstance(vm, str) else None)
+
+def is_xsd_datetime(value: Any) -> bool:
+    return parse_datetime(value) is not None
+
+def verify_proof(
+    document: dict,
+    proof: Any,
+    *,
+    resolver: Resolver,
+    loader=None,
+    expected_purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> ProofOutcome:
+    """Verify one Data Integrity proof over `document` (minus its `proof` member)."""
+    loader = loader or ld.default_loader()
+    if not isinstance(proof, dict):
+        return _fail("the proof is not a JSON object")
+    for member in ("type", "cryptosuite", "verificationMethod", "proofPurpose", "proofValue"):
+        if member not in proof:
+            return _fail(f"the proof has no '{member}'", proof)
+    if proof["type"] != PROOF_TYPE:
+        return _fail(f"proof type {proof['type']!r} is not {PROOF_TYPE}", proof)
+    suite = proof["cryptosuite"]
+    if suite not in SUITES:
+        return _fail(f"unsupported cryptosuite {suite!r}", proof)
+    if proof["proofPurpose"] != expected_purpose:
+        return _fail(f"proof purpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}", proof)
+    if "created" in proof and not is_xsd_datetime(proof["created"]):
+        return _fail(f"proof 'created' {proof['created']!r} is not a date-time", proof)
+    if "expires" in proof:
+        if not is_xsd_datetime(proof["expires"]):
+            return _fail(f"proof 'expires' {proof['expires']!r} is not a date-time", proof)
+        if parse_datetime(proof["expires"]) < datetime.now(timezone.utc):
+            return _fail(f"the proof expired at {proof['expires']}", proof)
+    if challenge is not None and proof.get("challenge") != challenge:
+        return _fail("the proof's challenge does not match the one expected", proof)
+    if domain is not None and proof.get("domain") != domain:
+        return _fail("the proof's domain does not match the one expected", proof)
+    if "@context" in proof:
+        doc_ctx = document.get("@context")
+        doc_ctx = doc_ctx if isinstance(doc_ctx, list) else [doc_ctx]
+        proof_ctx = proof["@context"] if isinstance(proof["@context"], list) else [proof["@context"]]
+        if doc_ctx[: len(proof_ctx)] != proof_ctx:
+            return _fail("the proof's @context does not begin the document's @context", proof)
+    try:
+        signature = multibase.decode_base58btc(proof["proofValue"])
+    except multibase.MultibaseError as exc:
+        return _fail(f"proofValue: {exc}", proof)
+    if len(signature) != 64:
+        return _fail("proofValue is not a 64-byte Ed25519 signature", proof)
+    try:
+        method = resolver.resolve(proof["verificationMethod"])
+    except ResolutionError as exc:
+        return _fail(str(exc), proof)
+    if not isinstance(method.public_key, Ed25519PublicKey):
+        return _fail(f"{suite} needs an Ed25519 key; {method.id} is {method.public_key.family}", proof)
+    if expected_purpose not in method.purposes:
+        return _fail(f"{method.id} is not authorised for {expected_purpose} by its controller", proof)
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    if "@context" in proof:
+        # VC Data Integrity 4.5 step: the proof's @context (already checked to begin the
+        # document's) is the one the unsecured document is verified under.
+        unsecured["@context"] = proof["@context"]
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    try:
+        data = hash_data(suite, unsecured, _proof_config(unsecured, config), loader)
+    except JsonLdError as exc:
+        return _fail(f"the document cannot be canonicalized: {exc}", proof)
+    except LerError as exc:
+        return _fail(str(exc), proof)
+    except (TypeError, ValueError) as exc:
+        return _fail(f"the document cannot be canonicalized: {exc}", proof)
+    if not method.public_key.verify(signature, data):
+        return ProofOutcome(False, "the signature does not match the document: it was changed after signing "
+                                   "or signed with another key", method.id, method.controller)
+    return ProofOutcome(True, f"{suite} signature verified with {method.id}", method.id, method.controller,
+                        proof.get("created"))
+

@@ -1,0 +1,2 @@
+"""Revocation and suspension: status slots, their audited changes, and the signed Bitstring
+Status List credentials published for them."""

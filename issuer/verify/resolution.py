@@ -1,0 +1,103 @@
+"""How the verifier finds public keys: did:key offline (Ed25519 and P-256), our own did:web
+documents from the key store, other issuers' documents from the operator's trust registry, and
+only then (allow-listed hosts only) a did:web fetched over https.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from issuer.errors import ConfigurationError, LerError
+from issuer.proofs import multibase
+from issuer.proofs.did import JWK_V1, Resolver, ResolutionError, did_web_document_url, method_from_document
+from issuer.proofs.ld import DID_V1
+from issuer.verify.fetch import Fetcher, FetchError
+
+
+def load_trust_registry(path: str | os.PathLike | None) -> dict[str, dict]:
+    """DID documents of issuers the operator trusts: a JSON list of documents, or DID -> document."""
+    if not path:
+        return {}
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read the trust registry {path}: {exc}") from None
+    documents = list(value.values()) if isinstance(value, dict) else value
+    if not isinstance(documents, list) or not all(isinstance(d, dict) and isinstance(d.get("id"), str)
+                                                  for d in documents):
+        raise ConfigurationError(f"the trust registry {path} must hold DID documents, each with an id")
+    return {d["id"]: d for d in documents}
+
+
+def _b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def p256_did_key_document(did: str) -> dict:
+    """A P-256 did:key (multicodec 0x1200, compressed point) as a JsonWebKey DID document."""
+    mb = did[len("did:key:"):]
+    try:
+        _, point = multibase.split_multicodec(multibase.decode_base58btc(mb), multibase.P256_PUB)
+        numbers = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point).public_numbers()
+    except ValueError as exc:
+        raise ResolutionError(f"cannot resolve {did}: {exc}") from None
+    vm_id = f"{did}#{mb}"
+    jwk = {"kty": "EC", "crv": "P-256", "x": _b64u(numbers.x.to_bytes(32, "big")),
+           "y": _b64u(numbers.y.to_bytes(32, "big"))}
+    return {"@context": [DID_V1, JWK_V1], "id": did,
+            "verificationMethod": [{"id": vm_id, "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}],
+            "assertionMethod": [vm_id], "authentication": [vm_id]}
+
+
+class VerifierResolver(Resolver):
+    def __init__(self, identity=None, registry: dict[str, dict] | None = None, fetcher: Fetcher | None = None):
+        super().__init__(registry)
+        self.identity = identity
+        self.fetcher = fetcher
+        self._ours: dict[str, tuple[int, dict]] = {}
+
+    def _our_document(self, did: str) -> dict:
+        # Key files change only on generate / rotate, which touch the folder: its mtime says
+        # whether the document built from them is still current, without reading every file.
+        try:
+            stamp = os.stat(self.identity.keystore.directory).st_mtime_ns
+        except OSError:
+            stamp = -1
+        cached = self._ours.get(did)
+        if cached is None or cached[0] != stamp:
+            try:
+                cached = (stamp, self.identity.did_document(did))
+            except LerError as exc:
+                # Verifying never needs our private keys; an unreadable key folder loses our did:web only.
+                raise ResolutionError(f"our own keys cannot be read: {exc}") from None
+            self._ours[did] = cached
+        return cached[1]
+
+    def document(self, did: str) -> dict | None:
+        if did in self.documents:
+            return self.documents[did]
+        if self.identity is not None and self.identity.owns(did):
+            return self._our_document(did)
+        if did.startswith("did:key:zDn"):
+            return p256_did_key_document(did)
+        if did.startswith("did:web:") and self.fetcher is not None:
+            try:
+                document = self.fetcher.get_json(did_web_document_url(did))
+            except FetchError as exc:
+                raise ResolutionError(f"{did} is not in the trust registry and cannot be fetched: {exc}") from None
+            if document.get("id") != did:
+                raise ResolutionError(f"the document fetched for {did} names {document.get('id')!r}")
+            return document
+        return None
+
+    def resolve(self, vm_id):
+        if isinstance(vm_id, str) and vm_id.startswith("did:key:zDn"):
+            did = vm_id.split("#", 1)[0]
+            return method_from_document(p256_did_key_document(did), vm_id if "#" in vm_id
+                                        else f"{did}#{did[len('did:key:'):]}")
+        return super().resolve(vm_id)

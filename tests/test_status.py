@@ -1,0 +1,245 @@
+"""Status lists: allocation, the published BitstringStatusListCredential, revocation and
+suspension through the sponsor API and the CLI, with the audit trail and immediate re-signing."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from issuer.credentials.schema import schema_errors
+from issuer.db import session_scope
+from issuer.issuance import status as allocation
+from issuer.issuance.models import StatusList
+from issuer.proofs import data_integrity
+from issuer.status import lists, services as status_services
+from issuer.status.models import StatusChange
+from issuer.verify.service import FRESH_SECONDS
+
+from verify_support import issue_one, new_sponsor
+
+BASE = "https://issuer.example"
+
+
+def _bits(encoded: str) -> bytes:
+    assert encoded.startswith("u")
+    body = encoded[1:]
+    return gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+
+def _list(client, url: str):
+    response = client.get(url[len(BASE):])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response
+
+
+def test_codec_round_trip_and_bit_order():
+    encoded = lists.encode({0: 1, 9: 1, 131_071: 1})
+    bits = _bits(encoded)
+    assert len(bits) * 8 == 131_072 and "=" not in encoded
+    assert bits[0] == 0x80 and bits[1] == 0x40 and bits[-1] == 0x01     # index 0 is the left-most bit
+    assert [lists.read_value(bits, i) for i in (0, 1, 9, 131_071)] == [1, 0, 1, 1]
+    two = lists.decode(lists.encode({3: 2, 4: 3}, size=2))
+    assert len(two) * 8 // 2 == 131_072
+    assert [lists.read_value(two, i, 2) for i in (2, 3, 4)] == [0, 2, 3]
+    with pytest.raises(lists.StatusListError) as exc:
+        lists.read_value(bits, 131_072)
+    assert exc.value.code == "RANGE_ERROR"
+    bomb = "u" + base64.urlsafe_b64encode(gzip.compress(b"\0" * (lists.MAX_BITSTRING_BYTES + 10))).decode()
+    with pytest.raises(lists.StatusListError, match="inflates"):
+        lists.decode(bomb)
+
+
+def test_open_badge_carries_one_schema_valid_message_entry(client, services):
+    issued = issue_one(client, services)
+    entry = issued.document["credentialStatus"]
+    assert isinstance(entry, dict), "the OB 3.0 schema allows a single credentialStatus object"
+    assert schema_errors(issued.document) == []
+    assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "message"
+    assert entry["statusSize"] == 2 and len(entry["statusMessage"]) == 4
+    assert entry["statusListIndex"].isdigit()
+    assert entry["statusListCredential"].startswith(f"{BASE}/status/")
+    assert entry["id"] != entry["statusListCredential"]
+
+
+def test_published_list_is_a_signed_cacheable_bitstring_status_list(client, services):
+    issued = issue_one(client, services)
+    url = issued.document["credentialStatus"]["statusListCredential"]
+    response = _list(client, url)
+    assert "json" in response.mimetype
+    assert "max-age" in response.headers["Cache-Control"] and response.headers["ETag"]
+    document = response.get_json()
+    assert document["id"] == url and "BitstringStatusListCredential" in document["type"]
+    assert document["issuer"] == services.identity.did                   # a plain string, our DID
+    subject = document["credentialSubject"]
+    assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "message"
+    assert len(_bits(subject["encodedList"])) * 8 // 2 >= 131_072
+    proof = document["proof"]
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["verificationMethod"].startswith(services.identity.did + "#")
+    outcome = data_integrity.verify_proof(document, proof, resolver=services.identity.resolver(), loader=services.loader)
+    assert outcome.verified, outcome.message
+    again = client.get(url[len(BASE):], headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    for purpose in ("revocation", "suspension"):
+        other = _list(client, url.rsplit("/", 1)[0] + f"/{purpose}").get_json()
+        assert other["credentialSubject"]["statusPurpose"] == purpose
+    assert client.post(url[len(BASE):] + "/publish", json={}).status_code == 204
+    assert client.get("/status/999999/revocation").status_code == 404
+    assert client.get(url[len(BASE):].rsplit("/", 1)[0] + "/nonsense").status_code == 404
+
+
+def _slot(document):
+    entry = document["credentialStatus"]
+    return entry["statusListCredential"], int(entry["statusListIndex"])
+
+
+def _value(client, url: str, index: int) -> int:
+    subject = _list(client, url).get_json()["credentialSubject"]
+    return lists.read_value(_bits(subject["encodedList"]), index, 2 if subject["statusPurpose"] == "message" else 1)
+
+
+def test_suspend_reinstate_revoke_through_the_sponsor_api(client, services):
+    issued = issue_one(client, services)
+    url, index = _slot(issued.document)
+    base = f"/api/v1/credentials/{issued.id}"
+    etag = _list(client, url).headers["ETag"]
+
+    response = client.post(f"{base}/suspend", json={"reason": "under investigation"}, headers=issued.auth)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["suspended"] is True
+    assert _value(client, url, index) == 1                                    # re-signed at once
+    assert _list(client, url).headers["ETag"] != etag
+    assert _value(client, url.replace("/message", "/suspension"), index) == 1
+    assert client.post(f"{base}/suspend", json={"reason": "again"}, headers=issued.auth).status_code == 409
+
+    assert client.post(f"{base}/reinstate", json={"reason": "cleared"}, headers=issued.auth).status_code == 200
+    assert _value(client, url, index) == 0
+    assert client.post(f"{base}/reinstate", json={"reason": "again"}, headers=issued.auth).status_code == 409
+
+    assert client.post(f"{base}/revoke", json={"reason": "issued in error"}, headers=issued.auth).status_code == 200
+    assert _value(client, url, index) == 2
+    assert _value(client, url.replace("/message", "/revocation"), index) == 1
+    for action in ("revoke", "suspend", "reinstate"):
+        refused = client.post(f"{base}/{action}", json={"reason": "x"}, headers=issued.auth)
+        assert refused.status_code == 409 and "revoked" in refused.get_json()["detail"]
+
+    history = client.get(f"{base}/status", headers=issued.auth).get_json()
+    assert history["revoked"] is True
+    assert [(h["action"], h["reason"]) for h in history["history"]] == [
+        ("suspend", "under investigation"), ("reinstate", "cleared"), ("revoke", "issued in error")]
+    assert all(h["actor"].startswith("api:Acme") and h["at"] for h in history["history"])
+
+
+def test_sponsor_api_needs_a_reason_and_the_right_sponsor(client, services):
+    issued = issue_one(client, services)
+    base = f"/api/v1/credentials/{issued.id}"
+    assert client.post(f"{base}/revoke", json={"reason": "x"}).status_code == 401
+    assert client.post(f"{base}/revoke", json={}, headers=issued.auth).status_code == 422
+    assert client.post(f"{base}/revoke", json={"reason": "   "}, headers=issued.auth).status_code == 422
+    assert client.post(f"{base}/revoke", json={"reason": "x" * 2001}, headers=issued.auth).status_code == 422
+    other = new_sponsor(services)
+    response = client.post(f"{base}/revoke", json={"reason": "not mine"}, headers=other.auth)
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert client.get(f"{base}/status", headers=other.auth).status_code == 404
+    assert client.post("/api/v1/credentials/no-such-id/revoke", json={"reason": "x"},
+                       headers=issued.auth).status_code == 404
+
+
+def test_cli_revoke_suspend_reinstate_with_audit(cli, client, services):
+    issued = issue_one(client, services)
+    urn = issued.document["id"]
+    assert cli("credentials", "revoke", issued.id).exit_code == 2                       # --reason is required
+    result = cli("credentials", "suspend", urn, "--reason", "paperwork missing", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["suspended"] is True
+    assert "suspended" in cli("credentials", "status", issued.id).output
+    result = cli("credentials", "reinstate", issued.id, "--reason", "paperwork found")
+    assert result.exit_code == 0 and "now valid" in result.output
+    result = cli("credentials", "revoke", issued.id, "--reason", "fraud")
+    assert result.exit_code == 0 and "now revoked" in result.output
+    refused = cli("credentials", "reinstate", issued.id, "--reason", "oops")
+    assert refused.exit_code == 1 and "permanent" in refused.output
+    assert cli("credentials", "revoke", "urn:uuid:00000000-0000-0000-0000-000000000000", "--reason", "x").exit_code == 1
+    history = json.loads(cli("credentials", "status", issued.id, "--json").output)["history"]
+    assert [h["action"] for h in history] == ["suspend", "reinstate", "revoke"]
+    assert all(h["actor"].startswith("cli:") for h in history)
+    with session_scope(services.sessions) as session:
+        rows = session.scalars(select(StatusChange).where(StatusChange.credential_id == urn)).all()
+        assert [r.reason for r in rows] == ["paperwork missing", "paperwork found", "fraud"]
+
+
+def test_status_outcomes_through_the_verifier(client, services):
+    from issuer.verify.service import Verifier
+    issued = issue_one(client, services)
+    verifier = Verifier.for_services(services)
+    assert verifier.credential(issued.document).check("status").outcome == "pass"
+    base = f"/api/v1/credentials/{issued.id}"
+    client.post(f"{base}/suspend", json={"reason": "hold"}, headers=issued.auth)
+    status = verifier.credential(issued.document).check("status")
+    assert status.outcome == "fail" and status.message.startswith("suspended")
+    client.post(f"{base}/reinstate", json={"reason": "ok"}, headers=issued.auth)
+    assert verifier.credential(issued.document).verified
+    client.post(f"{base}/revoke", json={"reason": "gone"}, headers=issued.auth)
+    result = verifier.credential(issued.document)
+    assert not result.verified and result.check("status").message.startswith("revoked")
+
+
+def test_a_status_list_with_a_broken_signature_fails_the_status_check(client, services):
+    from issuer.status.models import StatusListDocument
+    from issuer.verify.service import Verifier
+    issued = issue_one(client, services)
+    url, index = _slot(issued.document)
+    list_id = int(url.rsplit("/", 2)[1])
+    verifier = Verifier.for_services(services)
+    assert verifier.credential(issued.document).verified
+    with session_scope(services.sessions) as session:
+        row = session.get(StatusListDocument, (list_id, "message"))
+        forged = json.loads(json.dumps(row.document))
+        forged["credentialSubject"]["encodedList"] = lists.encode({index: 2}, 2)   # "revoked", unsigned
+        row.document, row.etag = forged, "0" * 64                                 # the row rewritten whole
+    time.sleep(FRESH_SECONDS + 0.05)          # another process's write: seen within FRESH_SECONDS
+    try:
+        status = verifier.credential(issued.document).check("status")
+        assert status.outcome == "fail" and "STATUS_VERIFICATION_ERROR" in status.message
+        assert "signature" in status.message
+        page = client.get(f"/credentials/{issued.id}")
+        assert page.status_code == 200 and "STATUS_VERIFICATION_ERROR" in page.get_data(as_text=True)
+    finally:
+        with session_scope(services.sessions) as session:
+            status_services.publish(session, services.issuance, list_id)           # repaired: re-signed
+    assert verifier.credential(issued.document).verified
+
+
+def test_a_full_list_starts_a_new_one(services):
+    with session_scope(services.sessions) as session:
+        full = StatusList(size=1, next_index=1)
+        session.add(full)
+        session.flush()
+        list_id, index = allocation.allocate(session)
+        assert list_id > full.id and index == 0
+        assert session.get(StatusList, list_id).size == lists.LIST_SIZE
+
+
+def test_concurrent_allocation_never_hands_out_a_slot_twice(services):
+    slots, errors = [], []
+
+    def worker():
+        try:
+            for _ in range(15):
+                with session_scope(services.sessions) as session:
+                    slots.append(allocation.allocate(session))
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors                  # SQLite serializes the writers; PostgreSQL locks the list row
+    assert len(slots) == 90 and len(set(slots)) == 90
