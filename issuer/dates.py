@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+# How far ahead of our clock a validFrom may be and still count as begun. Issuers and verifiers
+# never share a clock exactly, and a status list re-signed (validFrom = now, to the second) in
+# the very request that verifies a credential would otherwise be "not yet valid" for a moment.
+CLOCK_SKEW = timedelta(seconds=60)
 
 
 def parse_datetime(value) -> datetime | None:

@@ -75,12 +75,13 @@ def test_published_list_is_a_signed_cacheable_bitstring_status_list(client, serv
     assert "max-age" in response.headers["Cache-Control"] and response.headers["ETag"]
     document = response.get_json()
     assert document["id"] == url and "BitstringStatusListCredential" in document["type"]
-    assert document["issuer"] == services.identity.did                   # a plain string, our DID
+    issuer = issued.document["issuer"]["id"]
+    assert document["issuer"] == issuer                                # a plain string: the credential's issuer
     subject = document["credentialSubject"]
     assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "message"
     assert len(_bits(subject["encodedList"])) * 8 // 2 >= 131_072
     proof = document["proof"]
-    assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["verificationMethod"].startswith(services.identity.did + "#")
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["verificationMethod"].startswith(issuer + "#")
     outcome = data_integrity.verify_proof(document, proof, resolver=services.identity.resolver(), loader=services.loader)
     assert outcome.verified, outcome.message
     again = client.get(url[len(BASE):], headers={"If-None-Match": response.headers["ETag"]})
@@ -217,12 +218,36 @@ def test_a_status_list_with_a_broken_signature_fails_the_status_check(client, se
 
 def test_a_full_list_starts_a_new_one(services):
     with session_scope(services.sessions) as session:
-        full = StatusList(size=1, next_index=1)
+        full = StatusList(size=1, next_index=1, issuer="did:example:full", shuffle_key="00" * 32)
         session.add(full)
         session.flush()
-        list_id, index = allocation.allocate(session)
-        assert list_id > full.id and index == 0
+        list_id, index = allocation.allocate(session, "did:example:full")
+        assert list_id > full.id and 0 <= index < lists.LIST_SIZE
         assert session.get(StatusList, list_id).size == lists.LIST_SIZE
+        assert session.get(StatusList, list_id).issuer == "did:example:full"
+
+
+def test_each_issuer_has_its_own_lists_with_shuffled_indexes(services):
+    with session_scope(services.sessions) as session:
+        first = allocation.allocate_range(session, 300, "did:example:first")
+        second = allocation.allocate_range(session, 300, "did:example:second")
+    assert len({list_id for list_id, _ in first}) == 1 and len({list_id for list_id, _ in second}) == 1
+    assert first[0][0] != second[0][0]
+    for slots in (first, second):
+        indexes = [index for _, index in slots]
+        assert len(set(indexes)) == 300 and all(0 <= i < lists.LIST_SIZE for i in indexes)
+        # Issue order does not show: neither the first indexes nor ascending ones.
+        assert sorted(indexes) != list(range(300)) and indexes != sorted(indexes)
+    assert [i for _, i in first] != [i for _, i in second]          # each list has its own key
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64, 1000, 4097])
+def test_the_shuffle_is_a_permutation(size):
+    from issuer.status.permutation import permute
+    for key in (b"\0" * 32, b"another list's key"):
+        assert sorted(permute(key, n, size) for n in range(size)) == list(range(size))
+    with pytest.raises(ValueError):
+        permute(b"k", size, size)
 
 
 def test_concurrent_allocation_never_hands_out_a_slot_twice(services):
@@ -232,7 +257,7 @@ def test_concurrent_allocation_never_hands_out_a_slot_twice(services):
         try:
             for _ in range(15):
                 with session_scope(services.sessions) as session:
-                    slots.append(allocation.allocate(session))
+                    slots.append(allocation.allocate(session, "did:example:concurrent"))
         except Exception as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
 
@@ -243,3 +268,26 @@ def test_concurrent_allocation_never_hands_out_a_slot_twice(services):
         thread.join()
     assert not errors, errors                  # SQLite serializes the writers; PostgreSQL locks the list row
     assert len(slots) == 90 and len(set(slots)) == 90
+
+
+def test_a_verifier_a_little_behind_the_issuers_clock_still_accepts(client, services):
+    """The list is re-signed (validFrom = that second) inside the very verification that reads
+    it, and other verifiers' clocks differ from ours: a minute's skew is tolerated, no more."""
+    from datetime import datetime, timedelta, timezone
+
+    from issuer.verify import verify_credential
+    from issuer.verify.service import Verifier
+    issued = issue_one(client, services)
+    verifier = Verifier.for_services(services)
+    with session_scope(services.sessions) as session:       # re-sign now: validFrom is this second
+        status_services.publish(session, services.issuance, int(_slot(issued.document)[0].rsplit("/", 2)[1]))
+
+    def verify(behind):
+        return verify_credential(issued.document, resolver=verifier.resolver, loader=services.loader,
+                                 status_checker=verifier.status_checker,
+                                 now=datetime.now(timezone.utc) - behind)
+    result = verify(timedelta(seconds=30))
+    assert result.verified, result.to_json()
+    late = verify(timedelta(hours=1))
+    assert late.check("dates").outcome == "fail" and "not yet valid" in late.check("dates").message
+    assert late.check("status").outcome == "fail" and "not yet valid" in late.check("status").message

@@ -272,6 +272,27 @@ def test_status_update_as_the_bsl_suite_does(client, sponsor):
     assert client.post("/credentials/status", json={**revoke, "status": False}, headers=sponsor.auth).status_code == 409
 
 
+def test_a_did_key_issuers_list_is_its_own_and_outlives_rotation(client, services, sponsor):
+    issuer = _did_key(services)
+    vc = issue(client, sponsor, unsigned(issuer)).get_json()["verifiableCredential"]
+    sponsors = issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
+    entry = vc["credentialStatus"][0]
+    assert entry["statusListCredential"] != sponsors["credentialStatus"][0]["statusListCredential"]
+    document = client.get(entry["statusListCredential"][len(BASE):]).get_json()
+    assert document["issuer"] == issuer and document["proof"]["verificationMethod"].startswith(issuer + "#")
+    services.identity.keystore.rotate()
+    # A revocation after rotation re-signs the list with the key that the did:key names.
+    revoke = {"credentialId": vc["id"], "status": True,
+              "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}
+    assert client.post("/credentials/status", json=revoke, headers=sponsor.auth).status_code == 200
+    document = client.get(entry["statusListCredential"][len(BASE):]).get_json()
+    assert document["issuer"] == issuer
+    assert lists.read_value(lists.decode(document["credentialSubject"]["encodedList"]), int(entry["statusListIndex"])) == 1
+    result = _verify(client, vc)
+    status = next(c for c in result.get_json()["checks"] if c["name"] == "status")
+    assert result.status_code == 400 and status["message"].startswith("revoked"), status
+
+
 def test_status_update_refusals(client, services, sponsor):
     vc = issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
     good = {"credentialId": vc["id"], "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}

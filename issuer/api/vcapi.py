@@ -123,7 +123,7 @@ def issue():
             options.get("credentialId"), str) else None)
         if credential_id is not None and len(credential_id) > MAX_ID_LENGTH:
             return problem(400, "Bad Request", f"options.credentialId is longer than {MAX_ID_LENGTH} characters")
-        list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id)
+        list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id, issuer)
         document = _prepared(credential, services.config.base_url, list_id, index)
         try:
             signed = services.identity.sign(document, loader=services.loader)

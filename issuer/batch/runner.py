@@ -271,7 +271,7 @@ def _prepare(services, batch_id: str, after: int, awards: _Awards, signer: Signe
     if not wanted:
         return chunk
     with session_scope(services.sessions) as session:
-        slots = status.allocate_range(session, len(wanted))
+        slots = status.allocate_range(session, len(wanted), issuer.id)
     base, now = services.config.base_url, datetime.now(timezone.utc)
     documents = []
     for (line, data, apprentice, (program, frameworks, template, prepared)), (list_id, index) in zip(wanted, slots):

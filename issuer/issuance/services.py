@@ -87,7 +87,7 @@ def _issue_one(session, ctx, achievement, program, frameworks, apprentice, spons
     issuer_did = ctx.identity.sponsor_did(sponsor.slug)
     savepoint = session.begin_nested()
     try:
-        list_id, index = status.allocate(session)
+        list_id, index = status.allocate(session, issuer_did)
         document = content.build(
             status=achievement, program=program.document, frameworks=frameworks, urls=content.Urls(ctx.base_url),
             issuer=IssuerProfile(id=issuer_did, name=sponsor.name, url=f"{ctx.base_url}/sponsors/{sponsor.slug}"),

@@ -47,23 +47,28 @@ class IssuerIdentity:
                    and r.status == "active")
         return ids
 
-    def signing_key(self, family: str = "Ed25519", as_issuer: str | None = None) -> SigningKey:
-        """The active key of `family`, named as `as_issuer` would name it (default: our did:web)."""
+    def signing_key(self, family: str = "Ed25519", as_issuer: str | None = None,
+                    retired_did_key: bool = False) -> SigningKey:
+        """The active key of `family`, named as `as_issuer` would name it (default: our did:web).
+
+        A did:key names one key for good; with `retired_did_key` the key it names signs even
+        after rotation, which re-signing that issuer's status lists needs."""
         record = self.keystore.active(family)
         if record is None:
             raise KeyError_(f"no active {family} key: run 'ler keys generate --family {family}'")
-        private = self.keystore.private_key(record)
         issuer = as_issuer or self.did
         if self.owns(issuer):
-            return SigningKey(private, f"{issuer}#{record.key_id}", issuer)
-        if family == "Ed25519" and issuer == did_key_for(record.public):
-            return SigningKey(private, did_key_vm(record.public), issuer)
+            return SigningKey(self.keystore.private_key(record), f"{issuer}#{record.key_id}", issuer)
+        candidates = self.keystore.records() if retired_did_key else [record]
+        for candidate in candidates:
+            if family == "Ed25519" and candidate.family == family and issuer == did_key_for(candidate.public):
+                return SigningKey(self.keystore.private_key(candidate), did_key_vm(candidate.public), issuer)
         raise ProofError(f"we hold no key for issuer {issuer}")
 
     def sign(self, credential: dict, *, cryptosuite: str = "eddsa-rdfc-2022", created: str | None = None,
-             loader=None) -> dict:
+             loader=None, retired_did_key: bool = False) -> dict:
         issuer = vcjwt.issuer_id(credential)
-        key = self.signing_key("Ed25519", issuer)
+        key = self.signing_key("Ed25519", issuer, retired_did_key)
         return data_integrity.sign(credential, key.private, verification_method=key.verification_method,
                                    cryptosuite=cryptosuite, created=created, loader=loader)
 

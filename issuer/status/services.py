@@ -191,11 +191,13 @@ def _build(session: Session, ctx, list_id: int, purpose: str) -> dict:
     rows = session.execute(select(StatusEntry.status_index, StatusEntry.revoked, StatusEntry.suspended).where(
         StatusEntry.status_list_id == list_id, or_(StatusEntry.revoked.is_(True), StatusEntry.suspended.is_(True))))
     values = {index: lists.slot_value(purpose, revoked, suspended) for index, revoked, suspended in rows}
-    size = session.get(StatusList, list_id).size
-    encoded = lists.encode({i: v for i, v in values.items() if v}, lists.status_size(purpose), size)
-    unsigned = lists.list_credential(ctx.base_url, ctx.identity.did, list_id, purpose, encoded, now_xsd())
-    # Signed by the platform's own did:web key (the list's issuer), whoever issued the credentials.
-    return ctx.identity.sign(unsigned, loader=ctx.loader)
+    status_list = session.get(StatusList, list_id)
+    encoded = lists.encode({i: v for i, v in values.items() if v}, lists.status_size(purpose), status_list.size)
+    # Signed as the issuer of its credentials; the platform's own did:web signs the lists made
+    # before lists had owners.
+    issuer = status_list.issuer or ctx.identity.did
+    unsigned = lists.list_credential(ctx.base_url, issuer, list_id, purpose, encoded, now_xsd())
+    return ctx.identity.sign(unsigned, loader=ctx.loader, retired_did_key=True)
 
 
 # Bumped whenever this process re-signs a list, so that a verifier in the same process never
@@ -236,10 +238,14 @@ def _held_key_ids(identity) -> frozenset:
 
 
 def signed_with_held_key(document: dict, identity) -> bool:
+    """Whether the list names as its signer one of our keys under the list's own issuer (our
+    did:web, a sponsor's, or a key's did:key, whose fragment is the key id too)."""
     proof = document.get("proof") if isinstance(document.get("proof"), dict) else {}
     vm = proof.get("verificationMethod")
-    return isinstance(vm, str) and vm.startswith(f"{identity.did}#") and \
-        vm.split("#", 1)[1] in _held_key_ids(identity)
+    if not isinstance(vm, str) or "#" not in vm:
+        return False
+    did, key_id = vm.split("#", 1)
+    return did == document.get("issuer") and key_id in _held_key_ids(identity)
 
 
 def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusListDocument | None:
@@ -268,9 +274,11 @@ def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusLi
     return session.get(StatusListDocument, (list_id, purpose))
 
 
-def issue_slot(session: Session, sponsor_id: int, credential_id: str | None) -> tuple[int, int, StatusEntry]:
-    """A fresh slot for a credential issued through the VC-API, recorded so it can be updated."""
-    list_id, index = allocation.allocate(session)
+def issue_slot(session: Session, sponsor_id: int, credential_id: str | None,
+               issuer: str) -> tuple[int, int, StatusEntry]:
+    """A fresh slot in `issuer`'s lists for a credential issued through the VC-API, recorded so
+    it can be updated."""
+    list_id, index = allocation.allocate(session, issuer)
     entry = StatusEntry(status_list_id=list_id, status_index=index, sponsor_id=sponsor_id,
                         credential_id=credential_id, revoked=False, suspended=False)
     session.add(entry)

@@ -18,7 +18,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from issuer.dates import parse_datetime
+from issuer.dates import CLOCK_SKEW, parse_datetime
 from issuer.credentials import identity
 from issuer.credentials.schema import CLR_CREDENTIAL, OB_ACHIEVEMENT_CREDENTIAL, known_schema
 from issuer.delivery.baking import PNG_SIGNATURE, BakingError, extract_png, extract_svg
@@ -39,7 +39,8 @@ MAX_DEPTH = 64
 RDFC_PROOFS = ("eddsa-rdfc-2022", legacy.PROOF_TYPE)
 
 Checker = Callable[[dict, VerificationResult], None]
-StatusChecker = Checker
+# Called with the moment of verification as well, since lists have their own validity period.
+StatusCheck = Callable[[dict, VerificationResult, datetime], None]
 
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
@@ -193,7 +194,7 @@ def _check_dates(credential: dict, now: datetime, result: VerificationResult) ->
         result.add("dates", FAIL, f"{end_key} {end_raw!r} is not a valid date-time")
     elif v1 and start is None:
         result.add("dates", FAIL, "a VCDM 1.1 credential must have an issuanceDate")
-    elif start and now < start:
+    elif start and now + CLOCK_SKEW < start:
         result.add("dates", FAIL, f"not yet valid: valid from {start_raw}")
     elif end and now > end:
         result.add("dates", FAIL, f"expired: valid until {end_raw}")
@@ -290,7 +291,7 @@ def verify_credential(
     loader=None,
     now: datetime | None = None,
     recipient: str | None = None,
-    status_checker: Checker | None = None,
+    status_checker: StatusCheck | None = None,
     framework_checker: Checker | None = None,
 ) -> VerificationResult:
     """Verify a credential given as a dict, JSON text/bytes, a compact VC-JWT, or a baked image."""
@@ -340,7 +341,7 @@ def verify_credential(
     _check_issuer(credential, controller, result)
     _check_dates(credential, now, result)
     if status_checker is not None:
-        status_checker(credential, result)
+        status_checker(credential, result, now)
     elif credential.get("credentialStatus") is not None:
         result.add("status", WARNING, "the credential has a status entry that this verifier could not check")
     else:
