@@ -243,11 +243,15 @@ def test_offers_belong_to_their_sponsor(client, services, issued):
     assert response.status_code == 409  # no LER_SMTP_URL in this configuration
 
 
-@pytest.mark.parametrize("url", ["/.well-known/openid-credential-issuer", "/.well-known/oauth-authorization-server"])
+@pytest.mark.parametrize("url", ["/.well-known/openid-credential-issuer", "/.well-known/oauth-authorization-server",
+                                 "/.well-known/openid-configuration"])
 def test_metadata_is_json_and_cacheable(client, url):
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.get_json().get("credential_issuer", response.get_json().get("issuer")) == BASE
+    assert "max-age" in response.headers["Cache-Control"]
+    if "openid-credential-issuer" not in url:
+        assert response.get_json()["token_endpoint"] == f"{BASE}/oid4vci/token"
 
 
 def test_a_revoked_credential_is_not_delivered(client, services, issued):
@@ -296,3 +300,109 @@ def test_offers_nonces_and_exchanges_expire(client, services, issued):
     stale = wallet.credential(token, offer["credential_configuration_ids"][0], wallet.proof(nonce))
     _error(stale, 400, "invalid_nonce")
     assert client.post(exchange[len(BASE):], json={}).status_code == 404
+
+
+def _p256_did_key(key) -> str:
+    point = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    return "did:key:z" + base58.b58encode(b"\x80\x24" + point).decode()   # multicodec p256-pub, varint 0x1200
+
+
+def _did_jwk(jwk: dict) -> str:
+    public = {k: jwk[k] for k in ("crv", "kty", "x", "y")}
+    return "did:jwk:" + base64.urlsafe_b64encode(json.dumps(public).encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("kid_kind", ["did:key P-256", "did:jwk"])
+def test_p256_wallets_may_name_their_key_by_did_url(client, services, issued, kid_kind):
+    made = _offer(client, issued)
+    wallet = Wallet(client, curve="P-256")
+    did = _p256_did_key(wallet.key) if kid_kind == "did:key P-256" else _did_jwk(wallet._public_jwk())
+    offer = wallet.offer_from_uri(made["credential_offer_uri"])
+    wallet.discover(offer)
+    token = wallet.token(offer).get_json()["access_token"]
+    proof = wallet.proof(wallet.nonce(), header={"kid": f"{did}#0" if did.startswith("did:jwk") else
+                                                 f"{did}#{did[len('did:key:'):]}"})
+    response = wallet.credential(token, offer["credential_configuration_ids"][0], proof)
+    assert response.status_code == 200, response.get_json()
+    credential = response.get_json()["credentials"][0]["credential"]
+    assert credential["credentialSubject"]["id"] == did
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    forged = wallet.proof(wallet.nonce(), signer=stranger, header={"kid": f"{did}#0" if did.startswith("did:jwk")
+                                                                   else f"{did}#{did[len('did:key:'):]}"})
+    _error(wallet.credential(token, offer["credential_configuration_ids"][0], forged), 400, "invalid_proof")
+
+
+def test_a_draft_13_wallet_is_answered_in_its_own_terms(client, services, issued):
+    """Draft 13 wallets take c_nonce from the token response, ask by format with one `proof`, and
+    read a top-level `credential`; a request in the final shape is answered in the final shape."""
+    made = _offer(client, issued)
+    wallet = Wallet(client)
+    offer = wallet.offer_from_uri(made["credential_offer_uri"])
+    wallet.discover(offer)
+    token = wallet.token(offer).get_json()
+    assert token["c_nonce"] and token["c_nonce_expires_in"] > 0
+    endpoint = path(wallet.metadata["credential_endpoint"])
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    body = {"format": "ldp_vc", "credential_definition": {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                                                          "type": ["VerifiableCredential", "OpenBadgeCredential"]},
+            "proof": {"proof_type": "jwt", "jwt": wallet.proof(token["c_nonce"])}}
+    response = client.post(endpoint, json=body, headers=auth)
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["credential"] == answer["credentials"][0]["credential"]
+    assert answer["credential"]["credentialSubject"]["id"] == wallet.did and answer["c_nonce"]
+    # The c_nonce of that answer pays for the next request: the JWT form, asked the same way.
+    jwt_body = {"format": "jwt_vc_json", "credential_definition": {"type": ["VerifiableCredential",
+                                                                            "OpenBadgeCredential"]},
+                "proof": {"proof_type": "jwt", "jwt": wallet.proof(answer["c_nonce"])}}
+    compact = client.post(endpoint, json=jwt_body, headers=auth).get_json()["credential"]
+    assert jwt.decode(compact, options={"verify_signature": False})["sub"] == wallet.did
+    _error(client.post(endpoint, json={**body, "format": "mso_mdoc"}, headers=auth), 400, "unsupported_credential_format")
+    _error(client.post(endpoint, json={**body, "credential_definition": {"type": ["VerifiableCredential", "DriverLicense"]}},
+                       headers=auth), 400, "unsupported_credential_format")
+    _error(client.post(endpoint, json={**body, "proofs": {"jwt": [wallet.proof(wallet.nonce())]}}, headers=auth),
+           400, "invalid_credential_request")
+    _error(client.post(endpoint, json={**body, "proof": {"proof_type": "ldp_vp"}}, headers=auth), 400, "invalid_proof")
+    final = wallet.credential(token["access_token"], offer["credential_configuration_ids"][0],
+                              wallet.proof(wallet.nonce()))
+    assert final.status_code == 200 and set(final.get_json()) == {"credentials"}
+
+
+def test_expired_wallet_secrets_are_swept(client, services, issued, cli):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import func, select, update
+
+    from issuer.db import session_scope
+    from issuer.delivery.models import AccessToken, ClaimLink, Exchange, Offer
+
+    made = _offer(client, issued)
+    wallet = Wallet(client)
+    offer = wallet.offer_from_uri(made["credential_offer_uri"])
+    wallet.discover(offer)
+    assert wallet.token(offer).status_code == 200
+    client.get(made["claim_url"][len(BASE):])                       # the claim page opens an exchange
+    fresh = _offer(client, issued)                                   # still valid: must survive
+    tables = (Offer, AccessToken, Exchange, ClaimLink)
+
+    def count(session, model):
+        return session.scalar(select(func.count()).select_from(model).where(model.credential_id == issued.id)) \
+            if hasattr(model, "credential_id") else session.scalar(
+                select(func.count()).select_from(model).join(Offer).where(Offer.credential_id == issued.id))
+
+    with session_scope(services.sessions) as session:
+        before = {m: count(session, m) for m in tables}
+        assert all(before.values()), before
+        long_ago = datetime.now(timezone.utc) - timedelta(days=2)
+        for model in tables:
+            query = update(model).where(model.expires_at < datetime.now(timezone.utc) + timedelta(days=400))
+            if model is Offer:
+                query = query.where(Offer.id != session.scalar(select(func.max(Offer.id))))
+            session.execute(query.values(expires_at=long_ago))
+    result = cli("delivery", "sweep", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["offers"] >= 1
+    with session_scope(services.sessions) as session:
+        after = {m: count(session, m) for m in tables}
+    assert after[Offer] == 1 and after[AccessToken] == after[Exchange] == after[ClaimLink] == 0, after
+    assert Wallet(client).offer_from_uri(fresh["credential_offer_uri"])["credential_configuration_ids"]

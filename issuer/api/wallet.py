@@ -42,6 +42,8 @@ def credential_issuer_metadata():
 
 
 @bp.get("/.well-known/oauth-authorization-server")
+# Some wallets look for the token endpoint in OpenID Connect discovery instead of RFC 8414's.
+@bp.get("/.well-known/openid-configuration")
 def authorization_server_metadata():
     response = jsonify(oid4vci.authorization_server_metadata(_services().config.base_url))
     response.headers["Cache-Control"] = "public, max-age=300"

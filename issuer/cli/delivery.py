@@ -1,4 +1,5 @@
-"""`ler claim`: a claim link and an OpenID4VCI offer for a stored credential, optionally emailed."""
+"""`ler claim`: a claim link and an OpenID4VCI offer for a stored credential, optionally emailed;
+`ler delivery sweep`: forget expired wallet secrets."""
 
 from __future__ import annotations
 
@@ -32,3 +33,22 @@ def claim(credential_id, tx_code, send_email, as_json) -> None:
         click.echo(f"transaction code (give it to the apprentice apart from the offer): {result['tx_code']}")
     if result["emailed_to"]:
         click.echo(f"emailed to {result['emailed_to']}")
+
+
+@main.group()
+def delivery() -> None:
+    """Wallet delivery housekeeping."""
+
+
+@delivery.command()
+@click.option("--json", "as_json", is_flag=True)
+def sweep(as_json) -> None:
+    """Delete offers, tokens, nonces, exchanges and claim links that expired over a day ago."""
+    from issuer.db import session_scope
+    from issuer.delivery.sweep import sweep as sweep_expired
+    with session_scope(services().sessions) as session:
+        counts = sweep_expired(session)
+    if as_json:
+        click.echo(json.dumps(counts))
+        return
+    click.echo(", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items()) + " deleted")

@@ -7,6 +7,11 @@ Identifier, a fresh single-use `c_nonce`, a recent `iat`). The credential is the
 re-issued with its subject bound to the proof's key: the DID of a `kid` (did:key), or did:jwk for a
 bare `jwk`. Errors carry the codes the specification names (sections 6.3 and 8.3.1.2).
 
+Wallets built to draft 13 are still common, so the credential endpoint also takes its request
+shape (`format` + `credential_definition`, a single `proof`) and then answers in its shape too
+(a top-level `credential` beside `credentials`); the token response carries a `c_nonce` as draft
+13 had it. A request in the final shape gets exactly the final specification's behaviour.
+
 Transactions: a wrong transaction code must count even though the request fails, and a code must
 be redeemed once even under concurrent requests, so these functions take the session factory and
 commit in the steps the protocol needs; every "use once" is a conditional UPDATE.
@@ -28,11 +33,14 @@ import rfc8785
 from sqlalchemy import delete, select, update
 
 from issuer.credentials.openbadge import CONTEXT
+from issuer.dates import CLOCK_SKEW
 from issuer.db import session_scope
 from issuer.delivery import copies
 from issuer.delivery.models import AccessToken, Nonce, Offer
+from issuer.delivery.sweep import sweep
 from issuer.issuance.models import IssuedCredential
 from issuer.proofs.did import Resolver, ResolutionError
+from issuer.verify.resolution import VerifierResolver
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
@@ -47,7 +55,6 @@ OFFER_TTL = timedelta(minutes=30)
 TOKEN_TTL = timedelta(minutes=10)
 NONCE_TTL = timedelta(minutes=5)
 PROOF_MAX_AGE = timedelta(minutes=5)
-CLOCK_SKEW = timedelta(seconds=60)
 TX_CODE_LENGTH = 6
 MAX_TX_CODE_ATTEMPTS = 5
 MAX_PROOF_BYTES = 16 * 1024
@@ -110,10 +117,13 @@ def _credential_metadata(base_url: str) -> dict:
 
 def issuer_metadata(base_url: str, service_name: str) -> dict:
     """Credential Issuer Metadata (section 12.2): our OpenBadgeCredential as ldp_vc and jwt_vc_json."""
+    credential_metadata = _credential_metadata(base_url)
     common = {
-        "cryptographic_binding_methods_supported": ["did:key", "jwk"],
+        "cryptographic_binding_methods_supported": ["did:key", "did:jwk", "jwk"],
         "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}},
-        "credential_metadata": _credential_metadata(base_url),
+        "credential_metadata": credential_metadata,
+        # Where draft 13 wallets look for the card's look; the final version reads credential_metadata.
+        "display": credential_metadata["display"],
     }
     return {
         "credential_issuer": base_url,
@@ -179,6 +189,7 @@ def offer_object(base_url: str, code: str, tx_code_length: int | None) -> dict:
 def create_offer(session, base_url: str, credential_id: str, *, tx_code: bool, now: datetime | None = None
                  ) -> CreatedOffer:
     now = now or now_utc()
+    sweep(session, now)
     code = secrets.token_urlsafe(32)
     pin = "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH)) if tx_code else None
     expires = now + OFFER_TTL
@@ -240,7 +251,9 @@ def redeem(sessions, form: dict, now: datetime | None = None) -> dict:
             raise OAuthError("invalid_grant", "the pre-authorized code was already used")
         session.add(AccessToken(token_hash=digest(token), offer_id=offer_id, created_at=now,
                                 expires_at=now + TOKEN_TTL))
-    return {"access_token": token, "token_type": "Bearer", "expires_in": int(TOKEN_TTL.total_seconds())}
+    # c_nonce here is draft 13's; clients of the final version ignore it (RFC 6749 section 5.1).
+    return {"access_token": token, "token_type": "Bearer", "expires_in": int(TOKEN_TTL.total_seconds()),
+            **_nonce_members(sessions, now)}
 
 
 # -- nonce endpoint ------------------------------------------------------------------------
@@ -255,6 +268,10 @@ def new_nonce(sessions, now: datetime | None = None) -> str:
     return nonce
 
 
+def _nonce_members(sessions, now: datetime) -> dict:
+    return {"c_nonce": new_nonce(sessions, now), "c_nonce_expires_in": int(NONCE_TTL.total_seconds())}
+
+
 # -- credential endpoint -------------------------------------------------------------------
 
 def _b64url(data: bytes) -> str:
@@ -265,6 +282,23 @@ def did_jwk(jwk: dict) -> str:
     """did:jwk for a public JWK: base64url of its JCS form (public members only)."""
     public = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y", "n", "e")}
     return "did:jwk:" + _b64url(rfc8785.dumps(public))
+
+
+def _did_jwk_key(did: str) -> dict:
+    encoded = did[len("did:jwk:"):]
+    try:
+        jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise OAuthError("invalid_proof", "the did:jwk in kid does not decode to a JWK") from None
+    if not isinstance(jwk, dict):
+        raise OAuthError("invalid_proof", "the did:jwk in kid does not decode to a JWK")
+    return jwk
+
+
+def _public_jwk_key(jwk, alg: str):
+    if not isinstance(jwk, dict) or any(m in jwk for m in ("d", "p", "q", "dp", "dq", "qi", "k")):
+        raise OAuthError("invalid_proof", "the proof's key must be a public JWK")
+    return pyjwt.PyJWK(jwk, algorithm=alg).key
 
 
 @dataclass(frozen=True)
@@ -292,15 +326,16 @@ def check_proof(token: str, *, audience: str, now: datetime, resolver: Resolver 
     try:
         if named == ["kid"]:
             kid = header["kid"]
-            if not isinstance(kid, str) or not kid.startswith("did:key:"):
-                raise OAuthError("invalid_proof", "kid must be a did:key DID URL")
-            method = (resolver or Resolver()).resolve(kid)
-            key, holder = method.public_key.cryptography_key(), method.controller
+            if isinstance(kid, str) and kid.startswith("did:jwk:"):
+                key, holder = _public_jwk_key(_did_jwk_key(kid.split("#", 1)[0]), alg), kid.split("#", 1)[0]
+            elif isinstance(kid, str) and kid.startswith("did:key:"):
+                method = (resolver or VerifierResolver()).resolve(kid)
+                key, holder = method.public_key.cryptography_key(), method.controller
+            else:
+                raise OAuthError("invalid_proof", "kid must be a did:key or did:jwk DID URL")
         elif named == ["jwk"]:
             jwk = header["jwk"]
-            if not isinstance(jwk, dict) or any(m in jwk for m in ("d", "p", "q", "dp", "dq", "qi", "k")):
-                raise OAuthError("invalid_proof", "the jwk header must be a public key")
-            key, holder = pyjwt.PyJWK(jwk, algorithm=alg).key, did_jwk(jwk)
+            key, holder = _public_jwk_key(jwk, alg), did_jwk(jwk) if isinstance(jwk, dict) else None
         else:
             raise OAuthError("invalid_proof", "x5c key proofs are not supported: use kid (did:key) or jwk")
     except (ResolutionError, pyjwt.PyJWTError, ValueError, TypeError) as exc:
@@ -352,23 +387,9 @@ def issue(sessions, services, authorization: str | None, body, now: datetime | N
     offer_id = _bearer(authorization, sessions, now)
     if not isinstance(body, dict):
         raise OAuthError("invalid_credential_request", "the credential request must be a JSON object")
-    if "credential_identifier" in body:
-        raise OAuthError("invalid_credential_request", "no credential identifiers were issued: use "
-                                                       "credential_configuration_id")
-    configuration = body.get("credential_configuration_id")
-    if not isinstance(configuration, str):
-        raise OAuthError("invalid_credential_request", "credential_configuration_id is required")
-    if configuration not in CONFIGURATIONS:
-        raise OAuthError("unknown_credential_configuration", f"unknown credential configuration {configuration}")
-    proofs = body.get("proofs")
-    if not isinstance(proofs, dict) or not proofs:
-        raise OAuthError("invalid_proof", "proofs is required, with one jwt key proof")
-    if list(proofs) != ["jwt"]:
-        raise OAuthError("invalid_proof", "only the jwt proof type is supported")
-    jwts = proofs["jwt"]
-    if not isinstance(jwts, list) or len(jwts) != 1:
-        raise OAuthError("invalid_proof", "send exactly one jwt key proof (batch issuance is not supported)")
-    proof = check_proof(jwts[0], audience=services.config.base_url, now=now)
+    configuration, draft13 = _configuration(body)
+    token, draft13_proof = _jwt_proof(body)
+    proof = check_proof(token, audience=services.config.base_url, now=now)
     with session_scope(sessions) as session:
         fresh = session.execute(update(Nonce).where(Nonce.nonce_hash == digest(proof.nonce), Nonce.used_at.is_(None),
                                                     Nonce.expires_at > now)
@@ -383,7 +404,51 @@ def issue(sessions, services, authorization: str | None, body, now: datetime | N
             raise OAuthError("credential_request_denied", reason)
         credential = copies.issue_copy(session, services, row, proof.holder, CONFIGURATIONS[configuration],
                                        "oid4vci")
-    return {"credentials": [{"credential": credential}]}
+    response = {"credentials": [{"credential": credential}]}
+    if draft13 or draft13_proof:
+        response.update(credential=credential, **_nonce_members(sessions, now))
+    return response
+
+
+def _configuration(body: dict) -> tuple[str, bool]:
+    """The credential configuration asked for, and whether it was asked the draft 13 way."""
+    if "credential_identifier" in body:
+        raise OAuthError("invalid_credential_request", "no credential identifiers were issued: use "
+                                                       "credential_configuration_id")
+    configuration = body.get("credential_configuration_id")
+    if configuration is None and "format" in body:
+        by_format = {fmt: name for name, fmt in CONFIGURATIONS.items()}
+        definition = body.get("credential_definition")
+        types = definition.get("type") if isinstance(definition, dict) else None
+        if body["format"] not in by_format or (types is not None and (
+                not isinstance(types, list) or not set(types) <= set(CREDENTIAL_TYPES) | {"AchievementCredential"})):
+            raise OAuthError("unsupported_credential_format", "we issue OpenBadgeCredential as ldp_vc or jwt_vc_json")
+        return by_format[body["format"]], True
+    if not isinstance(configuration, str):
+        raise OAuthError("invalid_credential_request", "credential_configuration_id is required")
+    if configuration not in CONFIGURATIONS:
+        raise OAuthError("unknown_credential_configuration", f"unknown credential configuration {configuration}")
+    return configuration, False
+
+
+def _jwt_proof(body: dict) -> tuple[str, bool]:
+    """The one `jwt` key proof of the request, and whether it came as draft 13's single `proof`."""
+    if "proof" in body and "proofs" in body:
+        raise OAuthError("invalid_credential_request", "send proofs (or draft 13's proof), not both")
+    if "proof" in body:
+        proof = body["proof"]
+        if not isinstance(proof, dict) or proof.get("proof_type") != "jwt" or not isinstance(proof.get("jwt"), str):
+            raise OAuthError("invalid_proof", "proof must be a jwt key proof: {proof_type: jwt, jwt: ...}")
+        return proof["jwt"], True
+    proofs = body.get("proofs")
+    if not isinstance(proofs, dict) or not proofs:
+        raise OAuthError("invalid_proof", "proofs is required, with one jwt key proof")
+    if list(proofs) != ["jwt"]:
+        raise OAuthError("invalid_proof", "only the jwt proof type is supported")
+    jwts = proofs["jwt"]
+    if not isinstance(jwts, list) or len(jwts) != 1:
+        raise OAuthError("invalid_proof", "send exactly one jwt key proof (batch issuance is not supported)")
+    return jwts[0], False
 
 
 
