@@ -12,6 +12,7 @@ from issuer import db
 from issuer import api
 from issuer.api import problems
 from issuer.issuance.services import IssuanceContext
+from issuer.portal.sealing import SecretBox
 from issuer.programs import catalog
 from issuer.config import Config
 from issuer.proofs import ld
@@ -28,6 +29,7 @@ class Services:
     identity: IssuerIdentity
     loader: ld.StaticDocumentLoader
     issuance: IssuanceContext
+    secrets: SecretBox
 
 
 def build_services(config: Config, *, migrate: bool = True) -> Services:
@@ -41,7 +43,8 @@ def build_services(config: Config, *, migrate: bool = True) -> Services:
     sessions = db.session_factory(engine)
     with db.session_scope(sessions) as session:
         catalog.load(session)
-    return Services(config, engine, sessions, identity, loader, IssuanceContext(identity, config.base_url, loader))
+    return Services(config, engine, sessions, identity, loader, IssuanceContext(identity, config.base_url, loader),
+                    SecretBox(config.key_passphrase, identity.did))
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:

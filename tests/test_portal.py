@@ -169,6 +169,31 @@ def test_second_factor_is_asked_for_and_codes_work_once(app, services):
     form = replay.get("/portal/login/code")
     assert replay.post("/portal/login/code", data={"csrf_token": csrf_of(form), "code": code}).status_code == 401
 
+    # At rest the secret is sealed with the key passphrase: the database never shows it.
+    with session_scope(services.sessions) as session:
+        stored = session.get(StaffAccount, staff_id(services, tenant.administrator)).totp_secret
+    assert secret not in stored and stored.startswith("sealed:v1:")
+    assert services.secrets.open(stored) == secret
+
+
+def test_a_second_factor_set_before_sealing_still_works_and_is_sealed(app, services):
+    tenant = make_tenant(services)
+    secret = pyotp.random_base32()
+    with session_scope(services.sessions) as session:     # as a row from before sealing holds it
+        session.get(StaffAccount, staff_id(services, tenant.administrator)).totp_secret = secret
+    client = app.test_client()
+    assert "/portal/login/code" in login(client, tenant.administrator, PASSWORD).location
+    form = client.get("/portal/login/code")
+    response = client.post("/portal/login/code", data={"csrf_token": csrf_of(form), "code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 303
+    with session_scope(services.sessions) as session:
+        stored = session.get(StaffAccount, staff_id(services, tenant.administrator)).totp_secret
+    assert stored.startswith("sealed:v1:") and services.secrets.open(stored) == secret
+    # Under another passphrase the sealed secret cannot be opened: the sign-in fails loudly, not open.
+    from issuer.portal.sealing import SealingError, SecretBox
+    with pytest.raises(SealingError):
+        SecretBox(b"another passphrase", services.identity.did).open(stored)
+
 
 # --- tenancy and roles -------------------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ def login_code():
     ip = web.client_ip()
     with session_scope(web.sessions()) as session:
         staff = session.get(StaffAccount, signed.staff_id)
-        result = portal.second_factor(session, staff, web.form("code", 20), ip)
+        result = portal.second_factor(session, staff, web.form("code", 20), ip, web.services().secrets)
         if result.wait:
             return _slow_down("portal/login_code.html", result.wait, next=target)
         if result.staff is not None:
@@ -674,7 +674,7 @@ def account():
     setup = None
     if request.args.get("setup") == "totp" and not g.staff.totp_enabled:
         with session_scope(web.sessions()) as session:
-            secret = portal.begin_totp(session, g.staff)
+            secret = portal.begin_totp(session, g.staff, web.services().secrets)
         setup = {"secret": secret, "uri": security.totp_uri(secret, g.staff.email,
                                                             web.services().config.service_name)}
     return page("portal/account.html", setup=setup)
@@ -702,7 +702,7 @@ def account_totp():
                 portal.disable_totp(session, g.staff, request.form.get("password", ""))
                 notice = "totp-off"
             else:
-                portal.confirm_totp(session, g.staff, web.form("code", 20))
+                portal.confirm_totp(session, g.staff, web.form("code", 20), web.services().secrets)
                 notice = "totp-on"
         except portal.PortalError as exc:
             session.rollback()

@@ -22,6 +22,7 @@ from issuer.issuance.models import IssuedCredential
 from issuer.issuance.services import IssuanceContext, progress_of
 from issuer.portal import audit, security
 from issuer.portal.models import Assignment, StaffAccount
+from issuer.portal.sealing import PREFIX as SEALED, SecretBox
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.progress.services import ProgressError, record_entry
 from issuer.rules import ATTAINED, COMPETENCY, OCCUPATION, STATEMENT, format_hours
@@ -227,15 +228,18 @@ def authenticate(session: Session, email: str, password: str, ip: str | None) ->
     return SignInResult(staff=staff)
 
 
-def second_factor(session: Session, staff: StaffAccount, code: str, ip: str | None) -> SignInResult:
+def second_factor(session: Session, staff: StaffAccount, code: str, ip: str | None, box: SecretBox) -> SignInResult:
     wait = security.wait_seconds(session, "code", staff.email, ip)
     if wait:
         return SignInResult(wait=wait)
-    step = security.totp_step(staff.totp_secret, code, staff.totp_last_step)
+    secret = box.open(staff.totp_secret)
+    step = security.totp_step(secret, code, staff.totp_last_step)
     security.note_attempt(session, "code", staff.email, ip, step is not None)
     if step is None:
         return SignInResult()
     staff.totp_last_step = step
+    if not staff.totp_secret.startswith(SEALED):      # enabled before secrets were sealed
+        staff.totp_secret = box.seal(secret)
     return SignInResult(staff=staff)
 
 
@@ -247,20 +251,22 @@ def signed_in(session: Session, staff: StaffAccount, ip: str | None) -> str:
     return security.start_session(session, sponsor_id=staff.sponsor_id, staff_id=staff.id, ip=ip)
 
 
-def begin_totp(session: Session, actor: StaffView) -> str:
+def begin_totp(session: Session, actor: StaffView, box: SecretBox) -> str:
+    """The secret to show for the authenticator app (the same one until it is confirmed)."""
     staff = session.get(StaffAccount, actor.id)
     if staff.totp_pending_secret is None:
-        staff.totp_pending_secret = security.new_totp_secret()
-    return staff.totp_pending_secret
+        staff.totp_pending_secret = box.seal(security.new_totp_secret())
+    return box.open(staff.totp_pending_secret)
 
 
-def confirm_totp(session: Session, actor: StaffView, code: str) -> None:
+def confirm_totp(session: Session, actor: StaffView, code: str, box: SecretBox) -> None:
     staff = session.get(StaffAccount, actor.id)
-    step = security.totp_step(staff.totp_pending_secret or "", code, None) if staff.totp_pending_secret else None
+    pending = staff.totp_pending_secret
+    step = security.totp_step(box.open(pending), code, None) if pending else None
     if step is None:
         raise PortalError("that code is not right; check the clock of the phone and try the next code",
                           field="code")
-    staff.totp_secret, staff.totp_pending_secret, staff.totp_last_step = staff.totp_pending_secret, None, step
+    staff.totp_secret, staff.totp_pending_secret, staff.totp_last_step = box.seal(box.open(pending)), None, step
     audit.record(session, staff.sponsor_id, "staff.second_factor_on", f"staff:{staff.id}", email=staff.email)
 
 
