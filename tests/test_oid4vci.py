@@ -360,6 +360,10 @@ def test_a_draft_13_wallet_is_answered_in_its_own_terms(client, services, issued
     _error(client.post(endpoint, json={**body, "format": "mso_mdoc"}, headers=auth), 400, "unsupported_credential_format")
     _error(client.post(endpoint, json={**body, "credential_definition": {"type": ["VerifiableCredential", "DriverLicense"]}},
                        headers=auth), 400, "unsupported_credential_format")
+    for strange in ([{"a": 1}], "OpenBadgeCredential", [None]):
+        _error(client.post(endpoint, json={**body, "credential_definition": {"type": strange}}, headers=auth),
+               400, "unsupported_credential_format")
+    _error(client.post(endpoint, json={**body, "format": ["ldp_vc"]}, headers=auth), 400, "unsupported_credential_format")
     _error(client.post(endpoint, json={**body, "proofs": {"jwt": [wallet.proof(wallet.nonce())]}}, headers=auth),
            400, "invalid_credential_request")
     _error(client.post(endpoint, json={**body, "proof": {"proof_type": "ldp_vp"}}, headers=auth), 400, "invalid_proof")

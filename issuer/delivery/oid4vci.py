@@ -417,18 +417,23 @@ def _configuration(body: dict) -> tuple[str, bool]:
                                                        "credential_configuration_id")
     configuration = body.get("credential_configuration_id")
     if configuration is None and "format" in body:
-        by_format = {fmt: name for name, fmt in CONFIGURATIONS.items()}
-        definition = body.get("credential_definition")
-        types = definition.get("type") if isinstance(definition, dict) else None
-        if body["format"] not in by_format or (types is not None and (
-                not isinstance(types, list) or not set(types) <= set(CREDENTIAL_TYPES) | {"AchievementCredential"})):
-            raise OAuthError("unsupported_credential_format", "we issue OpenBadgeCredential as ldp_vc or jwt_vc_json")
-        return by_format[body["format"]], True
+        return _by_format(body), True
     if not isinstance(configuration, str):
         raise OAuthError("invalid_credential_request", "credential_configuration_id is required")
     if configuration not in CONFIGURATIONS:
         raise OAuthError("unknown_credential_configuration", f"unknown credential configuration {configuration}")
     return configuration, False
+
+
+def _by_format(body: dict) -> str:
+    """Draft 13: the configuration named by `format` (and `credential_definition.type`)."""
+    by_format = {fmt: name for name, fmt in CONFIGURATIONS.items()}
+    fmt, definition = body["format"], body.get("credential_definition")
+    types = definition.get("type", CREDENTIAL_TYPES) if isinstance(definition, dict) else CREDENTIAL_TYPES
+    if not (isinstance(fmt, str) and fmt in by_format and isinstance(types, list)
+            and all(isinstance(t, str) for t in types) and set(types) <= {*CREDENTIAL_TYPES, "AchievementCredential"}):
+        raise OAuthError("unsupported_credential_format", "we issue OpenBadgeCredential as ldp_vc or jwt_vc_json")
+    return by_format[fmt]
 
 
 def _jwt_proof(body: dict) -> tuple[str, bool]:
