@@ -260,3 +260,23 @@ def test_status_list_of_a_host_not_allowed_is_a_warning_not_a_fetch():
     net = FakeNet({}, {})
     status = verify_credential(credential, resolver=VerifierResolver(), status_checker=_checker(net, [])).check("status")
     assert status.outcome == "warning" and "allow-list" in status.message and net.requests == []
+
+
+def test_asking_for_the_status_makes_an_unchecked_status_fail(client):
+    """Over the VC-API, `options.checks` naming the status turns "could not check" into a failure."""
+    credential, _, _ = _remote_issuer({})
+    plain = client.post("/credentials/verify", json={"verifiableCredential": credential})
+    status = next(c for c in plain.get_json()["checks"] if c["name"] == "status")
+    assert plain.status_code == 200 and status["outcome"] == "warning", plain.get_json()
+    for checks in (["proof", "credentialStatus"], ["status"]):
+        asked = client.post("/credentials/verify", json={"verifiableCredential": credential,
+                                                         "options": {"checks": checks}})
+        status = next(c for c in asked.get_json()["checks"] if c["name"] == "status")
+        assert asked.status_code == 400 and asked.get_json()["verified"] is False
+        assert status["outcome"] == "fail" and "could not be" in status["message"]
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "verifiableCredential": [credential]}
+    asked = client.post("/presentations/verify", json={"verifiablePresentation": presentation,
+                                                       "options": {"checks": ["credentialStatus"]}})
+    assert asked.status_code == 400, asked.get_json()
+    assert client.post("/presentations/verify", json={"verifiablePresentation": presentation}).status_code == 200

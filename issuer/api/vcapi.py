@@ -150,7 +150,8 @@ def verify_credential_view():
         return problem(400, "Bad Request", "the body needs a 'verifiableCredential'")
     recipient = options.get("recipient") if isinstance(options.get("recipient"), str) else None
     credential = embedded_credential(body["verifiableCredential"])
-    result = verifier_for(current_app).credential(credential, recipient=recipient)
+    result = verifier_for(current_app).credential(credential, recipient=recipient,
+                                                  status_required=_status_required(options))
     return _verification_response(result)
 
 
@@ -164,8 +165,16 @@ def verify_presentation_view():
     challenge, domain = options.get("challenge"), options.get("domain")
     if not all(v is None or isinstance(v, str) for v in (challenge, domain)):
         return problem(400, "Bad Request", "options.challenge and options.domain must be strings")
-    result = verifier_for(current_app).presentation(presentation, challenge=challenge, domain=domain)
+    result = verifier_for(current_app).presentation(presentation, challenge=challenge, domain=domain,
+                                                    status_required=_status_required(options))
     return _verification_response(result)
+
+
+def _status_required(options: dict) -> bool:
+    """Whether the caller listed the status among `options.checks`: then a status we cannot
+    check fails verification instead of passing with a warning."""
+    checks = options.get("checks")
+    return isinstance(checks, list) and any(c in ("credentialStatus", "status") for c in checks)
 
 
 def _status_requests(body: dict) -> list[tuple[str, bool]]:

@@ -8,6 +8,7 @@ The HTTP endpoints, the /verify page, `ler verify` and the benchmark all verify 
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,13 +119,18 @@ class Verifier:
             row = catalog.program_version(session, program_id, version)
             return row.document if row is not None else None
 
-    def credential(self, data: Any, *, recipient: str | None = None) -> VerificationResult:
-        return verify_credential(data, resolver=self.resolver, loader=self.loader, recipient=recipient,
-                                 status_checker=self.status_checker, framework_checker=self.framework_checker)
+    def _status(self, required: bool):
+        return partial(self.status_checker, required=True) if required else self.status_checker
 
-    def presentation(self, data: Any, *, challenge: str | None = None, domain: str | None = None) -> VerificationResult:
+    def credential(self, data: Any, *, recipient: str | None = None, status_required: bool = False
+                   ) -> VerificationResult:
+        return verify_credential(data, resolver=self.resolver, loader=self.loader, recipient=recipient,
+                                 status_checker=self._status(status_required), framework_checker=self.framework_checker)
+
+    def presentation(self, data: Any, *, challenge: str | None = None, domain: str | None = None,
+                     status_required: bool = False) -> VerificationResult:
         return verify_presentation(data, resolver=self.resolver, loader=self.loader, challenge=challenge,
-                                   domain=domain, status_checker=self.status_checker,
+                                   domain=domain, status_checker=self._status(status_required),
                                    framework_checker=self.framework_checker)
 
 

@@ -176,7 +176,11 @@ class StatusChecker:
             return FAIL, "suspended by its issuer: do not accept it unless it is reinstated"
         return FAIL, f"the issuer's {purpose} status for it is {message!r} ({hex(value)})"
 
-    def __call__(self, credential: dict, result: VerificationResult, now: datetime | None = None) -> None:
+    def __call__(self, credential: dict, result: VerificationResult, now: datetime | None = None, *,
+                 required: bool = False) -> None:
+        """Add the `status` check. An entry that cannot be checked (a status method we do not read,
+        another issuer's list we may not fetch) is a warning, or a failure when the caller
+        `required` the status to be checked (VC-API `options.checks: ["credentialStatus"]`)."""
         entries = as_list(credential.get("credentialStatus"))
         if not entries:
             result.add("status", SKIPPED, "the credential has no status entry")
@@ -187,6 +191,8 @@ class StatusChecker:
         warned = [m for o, m in outcomes if o == WARNING]
         if failed:
             result.add("status", FAIL, "; ".join(failed))
+        elif warned and required:
+            result.add("status", FAIL, "the status was asked to be checked and could not be: " + "; ".join(warned))
         elif warned:
             result.add("status", WARNING, "; ".join(warned))
         else:
