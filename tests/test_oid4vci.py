@@ -367,9 +367,19 @@ def test_a_draft_13_wallet_is_answered_in_its_own_terms(client, services, issued
     _error(client.post(endpoint, json={**body, "proofs": {"jwt": [wallet.proof(wallet.nonce())]}}, headers=auth),
            400, "invalid_credential_request")
     _error(client.post(endpoint, json={**body, "proof": {"proof_type": "ldp_vp"}}, headers=auth), 400, "invalid_proof")
+    # A spent nonce: the draft 13 error carries the c_nonce to retry with (it had no nonce endpoint).
+    spent = {**body, "proof": {"proof_type": "jwt", "jwt": wallet.proof(token["c_nonce"])}}
+    refused = client.post(endpoint, json=spent, headers=auth)
+    _error(refused, 400, "invalid_nonce")
+    retry = {**body, "proof": {"proof_type": "jwt", "jwt": wallet.proof(refused.get_json()["c_nonce"])}}
+    assert client.post(endpoint, json=retry, headers=auth).status_code == 200
     final = wallet.credential(token["access_token"], offer["credential_configuration_ids"][0],
                               wallet.proof(wallet.nonce()))
     assert final.status_code == 200 and set(final.get_json()) == {"credentials"}
+    stale = wallet.credential(token["access_token"], offer["credential_configuration_ids"][0],
+                              wallet.proof(token["c_nonce"]))
+    _error(stale, 400, "invalid_nonce")
+    assert "c_nonce" not in stale.get_json()          # the final version points at the nonce endpoint
 
 
 def test_expired_wallet_secrets_are_swept(client, services, issued, cli):

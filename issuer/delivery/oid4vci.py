@@ -66,9 +66,10 @@ class OAuthError(Exception):
     def __init__(self, error: str, description: str, status: int = 400, headers: dict | None = None):
         super().__init__(description)
         self.error, self.description, self.status, self.headers = error, description, status, headers or {}
+        self.extra: dict = {}
 
     def body(self) -> dict:
-        return {"error": self.error, "error_description": self.description}
+        return {"error": self.error, "error_description": self.description, **self.extra}
 
 
 def digest(secret: str) -> str:
@@ -388,24 +389,30 @@ def issue(sessions, services, authorization: str | None, body, now: datetime | N
     if not isinstance(body, dict):
         raise OAuthError("invalid_credential_request", "the credential request must be a JSON object")
     configuration, draft13 = _configuration(body)
-    token, draft13_proof = _jwt_proof(body)
-    proof = check_proof(token, audience=services.config.base_url, now=now)
-    with session_scope(sessions) as session:
-        fresh = session.execute(update(Nonce).where(Nonce.nonce_hash == digest(proof.nonce), Nonce.used_at.is_(None),
-                                                    Nonce.expires_at > now)
-                                .values(used_at=now)).rowcount
-        if not fresh:
-            raise OAuthError("invalid_nonce", "the c_nonce is unknown, used or expired: get a new one from the "
-                                              "nonce endpoint")
-        offer = session.get(Offer, offer_id)
-        row = session.get(IssuedCredential, offer.credential_id)
-        reason = copies.withheld(session, row)
-        if reason:
-            raise OAuthError("credential_request_denied", reason)
-        credential = copies.issue_copy(session, services, row, proof.holder, CONFIGURATIONS[configuration],
-                                       "oid4vci")
+    draft13 = draft13 or "proof" in body
+    try:
+        proof = check_proof(_jwt_proof(body), audience=services.config.base_url, now=now)
+        with session_scope(sessions) as session:
+            fresh = session.execute(update(Nonce).where(Nonce.nonce_hash == digest(proof.nonce),
+                                                        Nonce.used_at.is_(None), Nonce.expires_at > now)
+                                    .values(used_at=now)).rowcount
+            if not fresh:
+                raise OAuthError("invalid_nonce", "the c_nonce is unknown, used or expired: get a new one from the "
+                                                  "nonce endpoint")
+            offer = session.get(Offer, offer_id)
+            row = session.get(IssuedCredential, offer.credential_id)
+            reason = copies.withheld(session, row)
+            if reason:
+                raise OAuthError("credential_request_denied", reason)
+            credential = copies.issue_copy(session, services, row, proof.holder, CONFIGURATIONS[configuration],
+                                           "oid4vci")
+    except OAuthError as exc:
+        if draft13 and exc.error in ("invalid_proof", "invalid_nonce"):
+            # Draft 13 had no nonce endpoint: its wallets retry with the c_nonce of the error.
+            exc.extra.update(_nonce_members(sessions, now))
+        raise
     response = {"credentials": [{"credential": credential}]}
-    if draft13 or draft13_proof:
+    if draft13:
         response.update(credential=credential, **_nonce_members(sessions, now))
     return response
 
@@ -436,15 +443,15 @@ def _by_format(body: dict) -> str:
     return by_format[fmt]
 
 
-def _jwt_proof(body: dict) -> tuple[str, bool]:
-    """The one `jwt` key proof of the request, and whether it came as draft 13's single `proof`."""
+def _jwt_proof(body: dict) -> str:
+    """The one `jwt` key proof of the request, in `proofs` or as draft 13's single `proof`."""
     if "proof" in body and "proofs" in body:
         raise OAuthError("invalid_credential_request", "send proofs (or draft 13's proof), not both")
     if "proof" in body:
         proof = body["proof"]
         if not isinstance(proof, dict) or proof.get("proof_type") != "jwt" or not isinstance(proof.get("jwt"), str):
             raise OAuthError("invalid_proof", "proof must be a jwt key proof: {proof_type: jwt, jwt: ...}")
-        return proof["jwt"], True
+        return proof["jwt"]
     proofs = body.get("proofs")
     if not isinstance(proofs, dict) or not proofs:
         raise OAuthError("invalid_proof", "proofs is required, with one jwt key proof")
@@ -453,7 +460,7 @@ def _jwt_proof(body: dict) -> tuple[str, bool]:
     jwts = proofs["jwt"]
     if not isinstance(jwts, list) or len(jwts) != 1:
         raise OAuthError("invalid_proof", "send exactly one jwt key proof (batch issuance is not supported)")
-    return jwts[0], False
+    return jwts[0]
 
 
 
