@@ -56,12 +56,39 @@ def test_canonical_forms_match_vector_intermediates():
     assert ld.canonize(proof_config, ld.default_loader()) == (folder / "proofCanonDataInt.txt").read_text()
 
 
-@pytest.mark.parametrize("case", CASES)
+# Signed documents of other suites: we verify these (other issuers sign with them), we do not sign.
+# name -> (folder, unsigned input, proof configuration, signed document, combined hash)
+ECDSA_CASES = {
+    f"{suite}-{curve}{variant}": (
+        VECTORS / f"{suite}-{curve}", f"input/{'employmentAuth' if variant else 'unsigned'}.json",
+        f"{variant[1:]}{'/' if variant else ''}proofConfig{tag}{curve.upper()}.json",
+        f"{variant[1:]}{'/' if variant else ''}signed{tag}{curve.upper()}.json",
+        f"{variant[1:]}{'/' if variant else ''}combinedHash{tag}{curve.upper()}.txt")
+    for suite, tag in (("ecdsa-rdfc-2019", "ECDSA"), ("ecdsa-jcs-2019", "JCSECDSA"))
+    for curve in ("p256", "p384")
+    for variant in (("", "-employ") if suite == "ecdsa-rdfc-2019" and curve == "p256" else ("",))
+}
+SIGNED = {**{case: folder / signed for case, (folder, _, _, signed) in CASES.items()},
+          **{case: folder / signed for case, (folder, _, _, signed, _) in ECDSA_CASES.items()}}
+
+
+@pytest.mark.parametrize("case", SIGNED)
 def test_vector_signed_document_verifies(case):
-    folder, _, _, signed_file = CASES[case]
-    signed = load_json(folder / signed_file)
+    signed = load_json(SIGNED[case])
     outcome = data_integrity.verify_proof(signed, signed["proof"], resolver=Resolver())
     assert outcome.verified, outcome.message
+
+
+@pytest.mark.parametrize("case", ECDSA_CASES)
+def test_ecdsa_hash_data_matches_the_vectors(case):
+    """VC-DI-ECDSA: hash(proof config) || hash(document), SHA-256 for P-256 and SHA-384 for P-384."""
+    import hashlib
+    folder, unsigned, config_file, _, combined = ECDSA_CASES[case]
+    config = load_json(folder / config_file)
+    document = load_json(folder / unsigned)
+    hash_function = hashlib.sha384 if "p384" in case else hashlib.sha256
+    data = data_integrity.hash_data(config["cryptosuite"], document, config, ld.default_loader(), hash_function)
+    assert data.hex() == (folder / combined).read_text().strip()
 
 
 def _leaf_paths(value, path=()):
@@ -85,10 +112,9 @@ def _altered(value):
     return not value if isinstance(value, bool) else value + 1
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", SIGNED)
 def test_changing_any_single_value_breaks_verification(case):
-    folder, _, _, signed_file = CASES[case]
-    signed = load_json(folder / signed_file)
+    signed = load_json(SIGNED[case])
     paths = list(_leaf_paths(signed))
     assert len(paths) >= 10
     for path in paths:
@@ -115,3 +141,35 @@ def test_did_key_vectors_resolve_offline():
         if "seed" in vector:
             derived = Ed25519PrivateKey(ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex(vector["seed"])))
             assert f"did:key:{derived.public_key_multibase()}" == did
+
+
+def test_nist_curve_did_keys_resolve_offline():
+    from issuer.proofs.did import ResolutionError
+    from issuer.proofs.keyfamilies.ecdsa import ECPublicKey
+    vectors = load_json(VECTORS / "did-key/nist-curves.json")
+    resolved = 0
+    for did, vector in vectors.items():
+        expected = vector["verificationMethod"].get("publicKeyJwk")
+        if expected is None or expected["crv"] not in ("P-256", "P-384"):
+            if expected is not None:                          # P-521: named clearly as unsupported
+                with pytest.raises(ResolutionError):
+                    Resolver().resolve(f"{did}#{did[len('did:key:'):]}")
+            continue
+        method = Resolver().resolve(f"{did}#{did[len('did:key:'):]}")
+        assert method.controller == did and "assertionMethod" in method.purposes
+        assert method.public_key.family == expected["crv"]
+        assert method.public_key.jwk() == {k: expected[k] for k in ("kty", "crv", "x", "y")}
+        assert ECPublicKey.from_jwk(expected).public_key_multibase() == did[len("did:key:"):]
+        resolved += 1
+    assert resolved == 4
+
+
+def test_an_eddsa_suite_refuses_an_ecdsa_key_and_back():
+    signed = load_json(SIGNED["ecdsa-rdfc-2019-p256"])
+    swapped = {**signed, "proof": {**signed["proof"], "cryptosuite": "eddsa-rdfc-2022"}}
+    outcome = data_integrity.verify_proof(swapped, swapped["proof"], resolver=Resolver())
+    assert not outcome.verified and "Ed25519" in outcome.message
+    ed = load_json(SIGNED["eddsa-rdfc-2022"])
+    swapped = {**ed, "proof": {**ed["proof"], "cryptosuite": "ecdsa-rdfc-2019"}}
+    outcome = data_integrity.verify_proof(swapped, swapped["proof"], resolver=Resolver())
+    assert not outcome.verified and "P-256" in outcome.message

@@ -280,3 +280,41 @@ def test_asking_for_the_status_makes_an_unchecked_status_fail(client):
                                                        "options": {"checks": ["credentialStatus"]}})
     assert asked.status_code == 400, asked.get_json()
     assert client.post("/presentations/verify", json={"verifiablePresentation": presentation}).status_code == 200
+
+
+def _ecdsa_signed(credential, private, cryptosuite):
+    """What another issuer's VC-DI-ECDSA implementation produces: written here from the spec."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from issuer.proofs import ld
+    p384 = isinstance(private.curve, ec.SECP384R1)
+    did = _p256_did_key(private.public_key()) if not p384 else "did:key:" + multibase.encode_base58btc(
+        multibase.P384_PUB + private.public_key().public_bytes(serialization.Encoding.X962,
+                                                               serialization.PublicFormat.CompressedPoint))
+    credential = {**credential, "issuer": did}
+    proof = {"type": "DataIntegrityProof", "cryptosuite": cryptosuite, "created": "2024-01-02T00:00:00Z",
+             "verificationMethod": f"{did}#{did[len('did:key:'):]}", "proofPurpose": "assertionMethod"}
+    if cryptosuite == "ecdsa-jcs-2019":
+        proof["@context"] = credential["@context"]
+    hashed = data_integrity.hash_data(cryptosuite, credential, {**proof, "@context": credential["@context"]},
+                                      ld.default_loader(), hashlib.sha384 if p384 else hashlib.sha256)
+    r, s = decode_dss_signature(private.sign(hashed, ec.ECDSA(hashes.SHA384() if p384 else hashes.SHA256())))
+    size = 48 if p384 else 32
+    proof["proofValue"] = multibase.encode_base58btc(r.to_bytes(size, "big") + s.to_bytes(size, "big"))
+    return {**credential, "proof": proof}
+
+
+@pytest.mark.parametrize("cryptosuite", ["ecdsa-rdfc-2019", "ecdsa-jcs-2019"])
+@pytest.mark.parametrize("curve", [ec.SECP256R1, ec.SECP384R1])
+def test_another_issuers_ecdsa_credential_verifies_over_the_vc_api(client, cryptosuite, curve):
+    signed = _ecdsa_signed(_es256_credential("placeholder"), ec.generate_private_key(curve()), cryptosuite)
+    response = client.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert response.status_code == 200, response.get_json()
+    proof = next(c for c in response.get_json()["checks"] if c["name"] == "proof")
+    assert cryptosuite in proof["message"]
+    tampered = {**signed, "credentialSubject": {**signed["credentialSubject"], "skill": "Welding"}}
+    response = client.post("/credentials/verify", json={"verifiableCredential": tampered})
+    assert response.status_code == 400 and response.get_json()["verified"] is False

@@ -1,8 +1,11 @@
-"""Data Integrity proofs: eddsa-rdfc-2022 and eddsa-jcs-2022 (W3C VC-DI-EdDSA), create and verify.
+"""Data Integrity proofs: eddsa-rdfc-2022 and eddsa-jcs-2022 (W3C VC-DI-EdDSA), create and verify;
+ecdsa-rdfc-2019 and ecdsa-jcs-2019 (W3C VC-DI-ECDSA, P-256 and P-384), verify only, for
+credentials other issuers sign.
 
-Both suites hash the canonical proof configuration and the canonical document separately and
-sign sha256(proofConfig) || sha256(document) with Ed25519; they differ only in the
-canonicalization (RDFC-1.0 over JSON-LD, or RFC 8785 JCS over plain JSON).
+Every suite hashes the canonical proof configuration and the canonical document separately and
+signs hash(proofConfig) || hash(document): with Ed25519 and SHA-256 (eddsa), or with ECDSA and
+the curve's hash, SHA-256 for P-256 and SHA-384 for P-384 (ecdsa). The rdfc suites canonicalize
+with RDFC-1.0 over JSON-LD, the jcs suites with RFC 8785 JCS over plain JSON.
 
 `verify_proof` never raises on a bad document: it returns a `ProofOutcome` naming the problem,
 so that the verifier can report it as one check among others.
@@ -21,22 +24,26 @@ from issuer.dates import parse_datetime
 from issuer.errors import JsonLdError, LerError, ProofError
 from issuer.proofs import ld, multibase
 from issuer.proofs.did import Resolver, ResolutionError
-from issuer.proofs.keyfamilies.ed25519 import Ed25519PublicKey
 
-SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")            # what we sign with
+ECDSA_SUITES = ("ecdsa-rdfc-2019", "ecdsa-jcs-2019")
+VERIFIABLE_SUITES = SUITES + ECDSA_SUITES
 PROOF_TYPE = "DataIntegrityProof"
+# The key families each suite signs with, and the hash each family's suites use.
+_SUITE_FAMILIES = {"eddsa": ("Ed25519",), "ecdsa": ("P-256", "P-384")}
+_FAMILY_HASH = {"Ed25519": hashlib.sha256, "P-256": hashlib.sha256, "P-384": hashlib.sha384}
 
 def _canonicalize(suite: str, document: dict, loader) -> bytes:
-    if suite == "eddsa-rdfc-2022":
+    if suite.endswith(("-rdfc-2022", "-rdfc-2019")):
         return ld.canonize(document, loader).encode("utf-8")
-    if suite == "eddsa-jcs-2022":
+    if suite.endswith(("-jcs-2022", "-jcs-2019")):
         return rfc8785.dumps(document)
-    raise ProofError(f"unsupported cryptosuite {suite!r}; supported: {', '.join(SUITES)}")
+    raise ProofError(f"unsupported cryptosuite {suite!r}; supported: {', '.join(VERIFIABLE_SUITES)}")
 
-def hash_data(suite: str, unsecured: dict, proof_config: dict, loader) -> bytes:
-    """sha256(canonical proof config) || sha256(canonical document), per VC-DI-EdDSA 3.x.4."""
-    document_hash = hashlib.sha256(_canonicalize(suite, unsecured, loader)).digest()
-    config_hash = hashlib.sha256(_canonicalize(suite, proof_config, loader)).digest()
+def hash_data(suite: str, unsecured: dict, proof_config: dict, loader, hash_function=hashlib.sha256) -> bytes:
+    """hash(canonical proof config) || hash(canonical document) (VC-DI-EdDSA and VC-DI-ECDSA 3.x.4)."""
+    document_hash = hash_function(_canonicalize(suite, unsecured, loader)).digest()
+    config_hash = hash_function(_canonicalize(suite, proof_config, loader)).digest()
     return config_hash + document_hash
 
 def _proof_config(document: dict, options: dict) -> dict:
@@ -129,7 +136,7 @@ def verify_proof(
     if proof["type"] != PROOF_TYPE:
         return _fail(f"proof type {proof['type']!r} is not {PROOF_TYPE}", proof)
     suite = proof["cryptosuite"]
-    if suite not in SUITES:
+    if suite not in VERIFIABLE_SUITES:
         return _fail(f"unsupported cryptosuite {suite!r}", proof)
     if proof["proofPurpose"] != expected_purpose:
         return _fail(f"proof purpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}", proof)
@@ -154,14 +161,16 @@ def verify_proof(
         signature = multibase.decode_base58btc(proof["proofValue"])
     except multibase.MultibaseError as exc:
         return _fail(f"proofValue: {exc}", proof)
-    if len(signature) != 64:
-        return _fail("proofValue is not a 64-byte Ed25519 signature", proof)
     try:
         method = resolver.resolve(proof["verificationMethod"])
     except ResolutionError as exc:
         return _fail(str(exc), proof)
-    if not isinstance(method.public_key, Ed25519PublicKey):
-        return _fail(f"{suite} needs an Ed25519 key; {method.id} is {method.public_key.family}", proof)
+    family = method.public_key.family
+    if family not in _SUITE_FAMILIES[suite.split("-", 1)[0]]:
+        return _fail(f"{suite} needs an {' or '.join(_SUITE_FAMILIES[suite.split('-', 1)[0]])} key; "
+                     f"{method.id} is {family}", proof)
+    if family == "Ed25519" and len(signature) != 64:
+        return _fail("proofValue is not a 64-byte Ed25519 signature", proof)
     if expected_purpose not in method.purposes:
         return _fail(f"{method.id} is not authorised for {expected_purpose} by its controller", proof)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
@@ -171,7 +180,7 @@ def verify_proof(
         unsecured["@context"] = proof["@context"]
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     try:
-        data = hash_data(suite, unsecured, _proof_config(unsecured, config), loader)
+        data = hash_data(suite, unsecured, _proof_config(unsecured, config), loader, _FAMILY_HASH[family])
     except JsonLdError as exc:
         return _fail(f"the document cannot be canonicalized: {exc}", proof)
     except LerError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from issuer.proofs import multibase
+from issuer.proofs.keyfamilies.ecdsa import ECPublicKey
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PublicKey
 from issuer.proofs.keyfamilies.rsa import RSAPublicKey
 from issuer.proofs.ld import DID_V1, MULTIKEY_V1
@@ -64,12 +65,13 @@ def did_key_vm(public_key: Ed25519PublicKey) -> str:
 
 
 def resolve_did_key(did: str) -> dict:
-    """The DID document of an Ed25519 did:key, as Multikey (did:key spec, 'Multikey' format)."""
+    """The DID document of an Ed25519, P-256 or P-384 did:key, as Multikey (did:key spec,
+    'Multikey' format)."""
     if not did.startswith("did:key:"):
         raise ResolutionError(f"{did} is not a did:key")
     mb = did[len("did:key:"):]
     try:
-        Ed25519PublicKey.from_multibase(mb)
+        public_key_from_multibase(mb)
     except (ValueError, multibase.MultibaseError) as exc:
         raise ResolutionError(f"cannot resolve {did}: {exc}") from None
     vm_id = f"{did}#{mb}"
@@ -116,24 +118,30 @@ def did_document(did: str, records) -> dict:
     }
 
 
-def _public_key_of(method: dict) -> Ed25519PublicKey | RSAPublicKey:
+def public_key_from_multibase(value: str) -> Ed25519PublicKey | ECPublicKey:
+    """A Multikey `publicKeyMultibase` (or a did:key's identifier): Ed25519, P-256 or P-384."""
+    codec, _ = multibase.split_multicodec(multibase.decode_base58btc(value), multibase.ED25519_PUB,
+                                          multibase.P256_PUB, multibase.P384_PUB)
+    return Ed25519PublicKey.from_multibase(value) if codec == multibase.ED25519_PUB else \
+        ECPublicKey.from_multibase(value)
+
+
+def public_key_from_jwk(jwk) -> Ed25519PublicKey | RSAPublicKey | ECPublicKey:
+    kty = jwk.get("kty") if isinstance(jwk, dict) else None
+    if kty == "OKP":
+        return Ed25519PublicKey.from_jwk(jwk)
+    if kty == "RSA":
+        return RSAPublicKey.from_jwk(jwk)
+    if kty == "EC":
+        return ECPublicKey.from_jwk(jwk)
+    raise ValueError(f"unsupported JWK key type {kty!r}")
+
+
+def _public_key_of(method: dict) -> Ed25519PublicKey | RSAPublicKey | ECPublicKey:
     if "publicKeyMultibase" in method:
-        return Ed25519PublicKey.from_multibase(method["publicKeyMultibase"])
+        return public_key_from_multibase(method["publicKeyMultibase"])
     if "publicKeyJwk" in method:
-        jwk = method["publicKeyJwk"]
-        if jwk.get("kty") == "OKP":
-            return Ed25519PublicKey.from_jwk(jwk)
-        if jwk.get("kty") == "RSA":
-            return RSAPublicKey.from_jwk(jwk)
-        if jwk.get("kty") == "EC":
-            # P-256 keys only ever verify ES256 VC-JWTs; jwt.py holds that (verify-only) key type.
-            from jwt.exceptions import PyJWTError
-            from issuer.proofs.jwt import _ECPublicKey
-            try:
-                return _ECPublicKey(jwk)
-            except PyJWTError as exc:
-                raise ResolutionError(f"unreadable EC JWK: {exc}") from None
-        raise ResolutionError(f"unsupported JWK key type {jwk.get('kty')!r}")
+        return public_key_from_jwk(method["publicKeyJwk"])
     raise ResolutionError(f"verification method {method.get('id')} carries no public key we can read")
 
 

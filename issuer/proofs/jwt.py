@@ -9,20 +9,16 @@ this module does the mapping and the key resolution, and refuses `alg: none`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import jwt as pyjwt
-from jwt.algorithms import ECAlgorithm
 
 from issuer.dates import parse_datetime
 from issuer.errors import ProofError
-from issuer.proofs.did import Resolver, ResolutionError
-from issuer.proofs.keyfamilies.ed25519 import Ed25519PublicKey
-from issuer.proofs.keyfamilies.rsa import RSAPublicKey
+from issuer.proofs.did import Resolver, ResolutionError, public_key_from_jwk
 
-ALLOWED_ALGORITHMS = ("RS256", "ES256", "EdDSA")
-_ALG_FAMILY = {"RS256": "RSA", "ES256": "P-256", "EdDSA": "Ed25519"}
+ALLOWED_ALGORITHMS = ("RS256", "ES256", "ES384", "EdDSA")
+_ALG_FAMILY = {"RS256": "RSA", "ES256": "P-256", "ES384": "P-384", "EdDSA": "Ed25519"}
 
 
 def _epoch(value) -> int | None:
@@ -94,32 +90,6 @@ def unverified_parts(token: str) -> tuple[dict, dict]:
     return header, payload
 
 
-def _key_from_jwk(jwk: dict):
-    kty = jwk.get("kty")
-    if kty == "OKP":
-        return Ed25519PublicKey.from_jwk(jwk)
-    if kty == "RSA":
-        return RSAPublicKey.from_jwk(jwk)
-    if kty == "EC":
-        return _ECPublicKey(jwk)
-    raise ValueError(f"unsupported JWK key type {kty!r}")
-
-
-class _ECPublicKey:
-    """P-256 keys are only ever verified here (we never sign ES256), so pyjwt's loader suffices."""
-    family = "P-256"
-
-    def __init__(self, jwk: dict):
-        self._jwk = jwk
-        self._key = ECAlgorithm.from_jwk(json.dumps(jwk))
-
-    def jwk(self) -> dict:
-        return dict(self._jwk)
-
-    def cryptography_key(self):
-        return self._key
-
-
 def _same_key(a, b) -> bool:
     return {k: v for k, v in a.jwk().items() if k in ("kty", "crv", "x", "y", "n", "e")} == \
            {k: v for k, v in b.jwk().items() if k in ("kty", "crv", "x", "y", "n", "e")}
@@ -152,10 +122,10 @@ def verify(token: str, *, resolver: Resolver) -> JwtOutcome:
             if "assertionMethod" not in method.purposes:
                 return JwtOutcome(False, f"{method.id} is not authorised for assertionMethod", header, credential,
                                   vm_id, controller)
-            if "jwk" in header and not _same_key(key, _key_from_jwk(header["jwk"])):
+            if "jwk" in header and not _same_key(key, public_key_from_jwk(header["jwk"])):
                 return JwtOutcome(False, "the header's jwk is not the key its kid names", header, credential)
         elif isinstance(header.get("jwk"), dict):
-            key = _key_from_jwk(header["jwk"])
+            key = public_key_from_jwk(header["jwk"])
             controller = None
         else:
             return JwtOutcome(False, "the JWT header names no key (neither kid nor jwk)", header, credential)

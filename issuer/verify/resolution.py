@@ -1,21 +1,16 @@
-"""How the verifier finds public keys: did:key offline (Ed25519 and P-256), our own did:web
+"""How the verifier finds public keys: did:key offline (Ed25519, P-256, P-384), our own did:web
 documents from the key store, other issuers' documents from the operator's trust registry, and
 only then (allow-listed hosts only) a did:web fetched over https.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from issuer.errors import ConfigurationError, LerError
-from issuer.proofs import multibase
-from issuer.proofs.did import JWK_V1, Resolver, ResolutionError, did_web_document_url, method_from_document
-from issuer.proofs.ld import DID_V1
+from issuer.proofs.did import Resolver, ResolutionError, did_web_document_url
 from issuer.verify.fetch import Fetcher, FetchError
 
 
@@ -32,26 +27,6 @@ def load_trust_registry(path: str | os.PathLike | None) -> dict[str, dict]:
                                                   for d in documents):
         raise ConfigurationError(f"the trust registry {path} must hold DID documents, each with an id")
     return {d["id"]: d for d in documents}
-
-
-def _b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def p256_did_key_document(did: str) -> dict:
-    """A P-256 did:key (multicodec 0x1200, compressed point) as a JsonWebKey DID document."""
-    mb = did[len("did:key:"):]
-    try:
-        _, point = multibase.split_multicodec(multibase.decode_base58btc(mb), multibase.P256_PUB)
-        numbers = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point).public_numbers()
-    except ValueError as exc:
-        raise ResolutionError(f"cannot resolve {did}: {exc}") from None
-    vm_id = f"{did}#{mb}"
-    jwk = {"kty": "EC", "crv": "P-256", "x": _b64u(numbers.x.to_bytes(32, "big")),
-           "y": _b64u(numbers.y.to_bytes(32, "big"))}
-    return {"@context": [DID_V1, JWK_V1], "id": did,
-            "verificationMethod": [{"id": vm_id, "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}],
-            "assertionMethod": [vm_id], "authentication": [vm_id]}
 
 
 class VerifierResolver(Resolver):
@@ -83,8 +58,6 @@ class VerifierResolver(Resolver):
             return self.documents[did]
         if self.identity is not None and self.identity.owns(did):
             return self._our_document(did)
-        if did.startswith("did:key:zDn"):
-            return p256_did_key_document(did)
         if did.startswith("did:web:") and self.fetcher is not None:
             try:
                 document = self.fetcher.get_json(did_web_document_url(did))
@@ -94,10 +67,3 @@ class VerifierResolver(Resolver):
                 raise ResolutionError(f"the document fetched for {did} names {document.get('id')!r}")
             return document
         return None
-
-    def resolve(self, vm_id):
-        if isinstance(vm_id, str) and vm_id.startswith("did:key:zDn"):
-            did = vm_id.split("#", 1)[0]
-            return method_from_document(p256_did_key_document(did), vm_id if "#" in vm_id
-                                        else f"{did}#{did[len('did:key:'):]}")
-        return super().resolve(vm_id)

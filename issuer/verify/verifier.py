@@ -36,7 +36,9 @@ MAX_INPUT_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 # Credentials nest a handful of levels; anything deeper is an attack on recursive processors.
 MAX_DEPTH = 64
-RDFC_PROOFS = ("eddsa-rdfc-2022", legacy.PROOF_TYPE)
+# Proofs whose verification canonicalizes the document in safe mode, so that it is also the
+# jsonld check (a cryptosuite, or the legacy proof type).
+RDFC_PROOFS = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", legacy.PROOF_TYPE)
 
 Checker = Callable[[dict, VerificationResult], None]
 # Called with the moment of verification as well, since lists have their own validity period.
@@ -264,8 +266,8 @@ def check_jsonld_and_proof(document: dict, contexts_ok: bool, resolver, loader, 
     """Add the `jsonld` check; return the proof outcome (verified, message, controller), or None
     when there is no proof, for the caller to report in its place among the checks."""
     proofs = as_list(document.get("proof"))
-    rdfc = bool(proofs) and all(isinstance(p, dict) and (p.get("cryptosuite") == "eddsa-rdfc-2022"
-                                                         or p.get("type") == legacy.PROOF_TYPE) for p in proofs)
+    rdfc = bool(proofs) and all(isinstance(p, dict) and (p.get("cryptosuite") in RDFC_PROOFS
+                                                         or p.get("type") in RDFC_PROOFS) for p in proofs)
     if not contexts_ok:
         result.add("jsonld", SKIPPED, "not processed: the contexts are not acceptable")
         if rdfc:
