@@ -302,9 +302,11 @@ def test_offers_nonces_and_exchanges_expire(client, services, issued):
     assert client.post(exchange[len(BASE):], json={}).status_code == 404
 
 
-def _p256_did_key(key) -> str:
+def _nist_did_key(key) -> str:
     point = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
-    return "did:key:z" + base58.b58encode(b"\x80\x24" + point).decode()   # multicodec p256-pub, varint 0x1200
+    # multicodec p256-pub (varint 0x1200) or p384-pub (0x1201)
+    codec = b"\x80\x24" if isinstance(key.curve, ec.SECP256R1) else b"\x81\x24"
+    return "did:key:z" + base58.b58encode(codec + point).decode()
 
 
 def _did_jwk(jwk: dict) -> str:
@@ -312,11 +314,13 @@ def _did_jwk(jwk: dict) -> str:
     return "did:jwk:" + base64.urlsafe_b64encode(json.dumps(public).encode()).rstrip(b"=").decode()
 
 
-@pytest.mark.parametrize("kid_kind", ["did:key P-256", "did:jwk"])
-def test_p256_wallets_may_name_their_key_by_did_url(client, services, issued, kid_kind):
+@pytest.mark.parametrize("kid_kind", ["did:key P-256", "did:key P-384", "did:jwk"])
+def test_nist_curve_wallets_may_name_their_key_by_did_url(client, services, issued, kid_kind):
     made = _offer(client, issued)
     wallet = Wallet(client, curve="P-256")
-    did = _p256_did_key(wallet.key) if kid_kind == "did:key P-256" else _did_jwk(wallet._public_jwk())
+    if kid_kind.endswith("P-384"):
+        wallet.key, wallet.alg = ec.generate_private_key(ec.SECP384R1()), "ES384"
+    did = _nist_did_key(wallet.key) if kid_kind.startswith("did:key") else _did_jwk(wallet._public_jwk())
     offer = wallet.offer_from_uri(made["credential_offer_uri"])
     wallet.discover(offer)
     token = wallet.token(offer).get_json()["access_token"]
@@ -326,7 +330,7 @@ def test_p256_wallets_may_name_their_key_by_did_url(client, services, issued, ki
     assert response.status_code == 200, response.get_json()
     credential = response.get_json()["credentials"][0]["credential"]
     assert credential["credentialSubject"]["id"] == did
-    stranger = ec.generate_private_key(ec.SECP256R1())
+    stranger = ec.generate_private_key(type(wallet.key.curve)())
     forged = wallet.proof(wallet.nonce(), signer=stranger, header={"kid": f"{did}#0" if did.startswith("did:jwk")
                                                                    else f"{did}#{did[len('did:key:'):]}"})
     _error(wallet.credential(token, offer["credential_configuration_ids"][0], forged), 400, "invalid_proof")

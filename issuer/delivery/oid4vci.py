@@ -48,7 +48,7 @@ OFFER_SCHEME = "openid-credential-offer://"
 CONFIG_LDP = "OpenBadgeCredential_ldp_vc"
 CONFIG_JWT = "OpenBadgeCredential_jwt_vc_json"
 CONFIGURATIONS = {CONFIG_LDP: copies.LDP_VC, CONFIG_JWT: copies.JWT_VC_JSON}
-PROOF_ALGORITHMS = ("EdDSA", "ES256")
+PROOF_ALGORITHMS = ("EdDSA", "ES256", "ES384")
 CREDENTIAL_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 
 OFFER_TTL = timedelta(minutes=30)
