@@ -64,6 +64,16 @@ def test_issue_signs_with_status_entries_and_keeps_the_input(client, services, s
     assert verified.get_json()["verified"] is True and verified.get_json()["errors"] == []
 
 
+@pytest.mark.parametrize("asked,signed_with", [("eddsa-jcs-2022", "eddsa-jcs-2022"), ("eddsa-rdfc-2022", "eddsa-rdfc-2022"),
+                                               ("ecdsa-rdfc-2019", "eddsa-rdfc-2022"), ({"odd": 1}, "eddsa-rdfc-2022")])
+def test_issue_honours_a_cryptosuite_we_sign_with(client, sponsor, asked, signed_with):
+    response = issue(client, sponsor, unsigned(sponsor.did), type="DataIntegrityProof", cryptosuite=asked)
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    assert vc["proof"]["cryptosuite"] == signed_with
+    assert _verify(client, vc).status_code == 200
+
+
 def test_issue_needs_the_sponsors_key_and_its_own_issuer(client, services, sponsor):
     assert client.post("/credentials/issue", json={"credential": unsigned(sponsor.did)}).status_code == 401
     other = new_sponsor(services)
