@@ -66,8 +66,14 @@ def read_json_object(path: str) -> dict:
 
 @click.group()
 @click.version_option(package_name="ler-issuer")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """ler: issue and verify signed LER credentials for registered apprenticeships."""
+    import getpass
+
+    from issuer.portal.audit import Actor, acting_as
+    # Whatever a command changes is recorded in the audit log as done by the operator's account.
+    ctx.with_resource(acting_as(Actor(f"command line ({getpass.getuser()})")))
 
 
 def _register_commands() -> None:

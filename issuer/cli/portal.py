@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 
 import click
 
@@ -18,11 +17,6 @@ def _link(base_url: str, token: str) -> str:
     return f"{base_url}/portal/password/{token}"
 
 
-def _actor():
-    from issuer.portal.audit import Actor
-    return Actor(f"command line ({getpass.getuser()})")
-
-
 @staff.command("create")
 @click.option("--sponsor", "sponsor_name", required=True, help="Sponsor name or slug.")
 @click.option("--email", required=True)
@@ -31,12 +25,11 @@ def _actor():
 def staff_create(sponsor_name, email, role, name) -> None:
     """Create a staff account and print its one-time link to set a password (valid 72 hours)."""
     from issuer.db import session_scope
-    from issuer.portal.audit import acting_as
     from issuer.portal.services import PortalError, create_staff
     from issuer.sponsors.services import find_sponsor
     svc = services()
     try:
-        with acting_as(_actor()), session_scope(svc.sessions) as session:
+        with session_scope(svc.sessions) as session:
             sponsor = find_sponsor(session, sponsor_name)
             if sponsor is None:
                 raise CliError(f"no sponsor {sponsor_name!r}: create it with 'ler sponsors create NAME'")
@@ -55,11 +48,10 @@ def staff_password_link(email) -> None:
     from sqlalchemy import select
 
     from issuer.db import session_scope
-    from issuer.portal.audit import acting_as
     from issuer.portal.models import StaffAccount
     from issuer.portal.services import password_link
     svc = services()
-    with acting_as(_actor()), session_scope(svc.sessions) as session:
+    with session_scope(svc.sessions) as session:
         account = session.scalars(select(StaffAccount).where(StaffAccount.email == email.strip().lower())).first()
         if account is None:
             raise CliError(f"no staff account {email!r}")
