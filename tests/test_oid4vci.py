@@ -379,7 +379,7 @@ def test_a_draft_13_wallet_is_answered_in_its_own_terms(client, services, issued
     assert client.post(endpoint, json=retry, headers=auth).status_code == 200
     final = wallet.credential(token["access_token"], offer["credential_configuration_ids"][0],
                               wallet.proof(wallet.nonce()))
-    assert final.status_code == 200 and set(final.get_json()) == {"credentials"}
+    assert final.status_code == 200 and set(final.get_json()) == {"credentials", "notification_id"}
     stale = wallet.credential(token["access_token"], offer["credential_configuration_ids"][0],
                               wallet.proof(token["c_nonce"]))
     _error(stale, 400, "invalid_nonce")
@@ -424,3 +424,50 @@ def test_expired_wallet_secrets_are_swept(client, services, issued, cli):
         after = {m: count(session, m) for m in tables}
     assert after[Offer] == 1 and after[AccessToken] == after[Exchange] == after[ClaimLink] == 0, after
     assert Wallet(client).offer_from_uri(fresh["credential_offer_uri"])["credential_configuration_ids"]
+
+
+def test_the_wallet_tells_what_became_of_the_credential(client, services, issued):
+    """Notification endpoint (section 11): accepted, then deleted; the sponsor's view follows it."""
+    from sqlalchemy import select
+
+    from issuer.db import session_scope
+    from issuer.portal.models import AuditEvent
+    from issuer.portal.services import claimed
+
+    made = _offer(client, issued)
+    wallet = Wallet(client)
+    offer = wallet.offer_from_uri(made["credential_offer_uri"])
+    wallet.discover(offer)
+    endpoint = path(wallet.metadata["notification_endpoint"])
+    token = wallet.token(offer).get_json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = wallet.credential(token, offer["credential_configuration_ids"][0], wallet.proof(wallet.nonce())).get_json()
+    notification_id = answer["notification_id"]
+    response = client.post(endpoint, json={"notification_id": notification_id, "event": "credential_accepted"},
+                           headers=auth)
+    assert response.status_code == 204 and response.data == b""
+    with session_scope(services.sessions) as session:
+        assert claimed(session, issued.id)
+    response = client.post(endpoint, json={"notification_id": notification_id, "event": "credential_deleted",
+                                           "event_description": "removed by the holder"}, headers=auth)
+    assert response.status_code == 204
+    with session_scope(services.sessions) as session:
+        assert not claimed(session, issued.id)
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"credential:{issued.id}")).all()
+    assert {"credential.wallet.credential_accepted", "credential.wallet.credential_deleted"} <= set(actions)
+
+    _error(client.post(endpoint, json={"notification_id": "never-issued", "event": "credential_accepted"},
+                       headers=auth), 400, "invalid_notification_id")
+    for bad in ({"notification_id": notification_id, "event": "credential_stolen"}, {"event": "credential_accepted"},
+                {"notification_id": notification_id, "event": "credential_failure", "event_description": "\u00e9t\u00e9"},
+                ["not", "an", "object"]):
+        _error(client.post(endpoint, json=bad, headers=auth), 400, "invalid_notification_request")
+    _error(client.post(endpoint, json={"notification_id": notification_id, "event": "credential_accepted"}),
+           401, "invalid_token")
+    # Another offer's token cannot speak for this copy.
+    other = Wallet(client)
+    other_offer = other.offer_from_uri(_offer(client, issued)["credential_offer_uri"])
+    other.discover(other_offer)
+    other_token = other.token(other_offer).get_json()["access_token"]
+    _error(client.post(endpoint, json={"notification_id": notification_id, "event": "credential_accepted"},
+                       headers={"Authorization": f"Bearer {other_token}"}), 400, "invalid_notification_id")

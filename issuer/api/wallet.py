@@ -91,6 +91,20 @@ def credential():
     return _no_store(jsonify(response_body))
 
 
+@bp.post("/oid4vci/notification")
+def notification():
+    services = _services()
+    try:
+        body = json.loads(request.get_data()) if request.mimetype == "application/json" else None
+    except (ValueError, RecursionError):
+        body = None  # answered as invalid_notification_request
+    try:
+        oid4vci.notify(services.sessions, request.headers.get("Authorization"), body)
+    except oid4vci.OAuthError as exc:
+        return _oauth_error(exc)
+    return _no_store(current_app.response_class(status=204))
+
+
 @bp.post(f"/workflows/{exchanges.WORKFLOW}/exchanges/<handle>")
 def exchange(handle):
     services = _services()

@@ -35,8 +35,10 @@ def withheld(session, row: IssuedCredential) -> str | None:
     return None
 
 
-def issue_copy(session, services, row: IssuedCredential, holder: str, fmt: str, channel: str) -> dict | str:
-    """The signed copy for `holder`: a JSON-LD document (ldp_vc) or a compact VC-JWT (jwt_vc_json)."""
+def issue_copy(session, services, row: IssuedCredential, holder: str, fmt: str, channel: str,
+               notification_hash: str | None = None) -> dict | str:
+    """The signed copy for `holder`: a JSON-LD document (ldp_vc) or a compact VC-JWT (jwt_vc_json).
+    `notification_hash` names the copy in the wallet's later OpenID4VCI notifications."""
     unsecured = bound_document(row.document, holder)
     if fmt == LDP_VC:
         copy = services.identity.sign(unsecured, loader=services.loader)
@@ -44,5 +46,6 @@ def issue_copy(session, services, row: IssuedCredential, holder: str, fmt: str, 
         copy = services.identity.sign_jwt(unsecured)
     else:
         raise ValueError(f"unknown credential format {fmt!r}")
-    session.add(Delivery(credential_id=row.id, holder=holder, format=fmt, channel=channel))
+    session.add(Delivery(credential_id=row.id, holder=holder, format=fmt, channel=channel,
+                         notification_hash=notification_hash))
     return copy

@@ -91,3 +91,7 @@ class Delivery(Base):
     format: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))
     delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # OpenID4VCI notifications: what the wallet later said of this copy (accepted, failed, deleted).
+    notification_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    wallet_event: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    wallet_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

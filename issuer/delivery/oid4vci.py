@@ -36,9 +36,10 @@ from issuer.credentials.openbadge import CONTEXT
 from issuer.dates import CLOCK_SKEW
 from issuer.db import session_scope
 from issuer.delivery import copies
-from issuer.delivery.models import AccessToken, Nonce, Offer
+from issuer.delivery.models import AccessToken, Delivery, Nonce, Offer
 from issuer.delivery.sweep import sweep
 from issuer.issuance.models import IssuedCredential
+from issuer.portal import audit
 from issuer.proofs.did import Resolver, ResolutionError
 from issuer.verify.resolution import VerifierResolver
 
@@ -130,6 +131,7 @@ def issuer_metadata(base_url: str, service_name: str) -> dict:
         "credential_issuer": base_url,
         "credential_endpoint": f"{base_url}/oid4vci/credential",
         "nonce_endpoint": f"{base_url}/oid4vci/nonce",
+        "notification_endpoint": f"{base_url}/oid4vci/notification",
         "display": _display(base_url, service_name),
         "credential_configurations_supported": {
             CONFIG_LDP: {"format": "ldp_vc", "credential_signing_alg_values_supported": ["eddsa-rdfc-2022"],
@@ -404,17 +406,53 @@ def issue(sessions, services, authorization: str | None, body, now: datetime | N
             reason = copies.withheld(session, row)
             if reason:
                 raise OAuthError("credential_request_denied", reason)
+            notification_id = secrets.token_urlsafe(24)
             credential = copies.issue_copy(session, services, row, proof.holder, CONFIGURATIONS[configuration],
-                                           "oid4vci")
+                                           "oid4vci", _notification_hash(offer_id, notification_id))
     except OAuthError as exc:
         if draft13 and exc.error in ("invalid_proof", "invalid_nonce"):
             # Draft 13 had no nonce endpoint: its wallets retry with the c_nonce of the error.
             exc.extra.update(_nonce_members(sessions, now))
         raise
-    response = {"credentials": [{"credential": credential}]}
+    response = {"credentials": [{"credential": credential}], "notification_id": notification_id}
     if draft13:
         response.update(credential=credential, **_nonce_members(sessions, now))
     return response
+
+
+# -- notification endpoint (section 11) ---------------------------------------------------
+
+WALLET_EVENTS = ("credential_accepted", "credential_failure", "credential_deleted")
+MAX_EVENT_DESCRIPTION = 1000
+
+
+def _notification_hash(offer_id: int, notification_id: str) -> str:
+    # Bound to the offer (and so to its access tokens): another flow's token cannot speak for it.
+    return digest(f"{offer_id}:{notification_id}")
+
+
+def notify(sessions, authorization: str | None, body, now: datetime | None = None) -> None:
+    """Record what the wallet says became of a copy it received with this access token."""
+    now = now or now_utc()
+    offer_id = _bearer(authorization, sessions, now)
+    if not isinstance(body, dict) or not isinstance(body.get("notification_id"), str) \
+            or body.get("event") not in WALLET_EVENTS:
+        raise OAuthError("invalid_notification_request", "send notification_id and an event: "
+                                                         + ", ".join(WALLET_EVENTS))
+    description = body.get("event_description")
+    if description is not None and (not isinstance(description, str) or len(description) > MAX_EVENT_DESCRIPTION
+                                    or _ascii(description) != description):
+        raise OAuthError("invalid_notification_request", "event_description must be printable ASCII text")
+    with session_scope(sessions) as session:
+        copy = session.scalars(select(Delivery).where(
+            Delivery.notification_hash == _notification_hash(offer_id, body["notification_id"]))).first()
+        if copy is None:
+            raise OAuthError("invalid_notification_id", "no credential was issued with this notification_id "
+                                                        "for this access token")
+        copy.wallet_event, copy.wallet_event_at = body["event"], now
+        row = session.get(IssuedCredential, copy.credential_id)
+        audit.record(session, row.sponsor_id, f"credential.wallet.{body['event']}", f"credential:{row.id}",
+                     holder=copy.holder, description=description)
 
 
 def _configuration(body: dict) -> tuple[str, bool]:
@@ -465,4 +503,4 @@ def _jwt_proof(body: dict) -> str:
 
 
 __all__ = ["OAuthError", "issuer_metadata", "authorization_server_metadata", "create_offer", "offer_by_reference",
-           "redeem", "new_nonce", "issue", "check_proof", "CreatedOffer"]
+           "redeem", "new_nonce", "issue", "notify", "check_proof", "CreatedOffer"]

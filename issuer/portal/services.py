@@ -587,8 +587,11 @@ def sponsor_credentials(session: Session, viewer: StaffView) -> list[tuple[Issue
 
 
 def claimed(session: Session, credential_id: str) -> bool:
-    """Whether a copy went to the apprentice's wallet (delivery records each one)."""
-    return session.scalar(select(func.count()).select_from(Delivery).where(Delivery.credential_id == credential_id)) > 0
+    """Whether a copy is in the apprentice's wallet: one was handed out (delivery records each)
+    and the wallet has not since reported it failed or deleted (OpenID4VCI notifications)."""
+    return session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.credential_id == credential_id,
+        or_(Delivery.wallet_event.is_(None), Delivery.wallet_event == "credential_accepted"))) > 0
 
 
 def percent(done, needed) -> int:
