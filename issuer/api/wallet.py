@@ -33,6 +33,15 @@ def _oauth_error(exc: oid4vci.OAuthError):
     return _no_store(response)
 
 
+def _json_or_none():
+    """The JSON body, or None for anything else: OpenID4VCI answers that with its own error code
+    (invalid_credential_request, invalid_notification_request), not a problem body."""
+    try:
+        return json.loads(request.get_data()) if request.mimetype == "application/json" else None
+    except (ValueError, RecursionError):
+        return None
+
+
 @bp.get("/.well-known/openid-credential-issuer")
 def credential_issuer_metadata():
     config = _services().config
@@ -81,11 +90,8 @@ def nonce():
 def credential():
     services = _services()
     try:
-        body = json.loads(request.get_data()) if request.mimetype == "application/json" else None
-    except (ValueError, RecursionError):
-        body = None  # answered as invalid_credential_request, the error OpenID4VCI names
-    try:
-        response_body = oid4vci.issue(services.sessions, services, request.headers.get("Authorization"), body)
+        response_body = oid4vci.issue(services.sessions, services, request.headers.get("Authorization"),
+                                      _json_or_none())
     except oid4vci.OAuthError as exc:
         return _oauth_error(exc)
     return _no_store(jsonify(response_body))
@@ -95,11 +101,7 @@ def credential():
 def notification():
     services = _services()
     try:
-        body = json.loads(request.get_data()) if request.mimetype == "application/json" else None
-    except (ValueError, RecursionError):
-        body = None  # answered as invalid_notification_request
-    try:
-        oid4vci.notify(services.sessions, request.headers.get("Authorization"), body)
+        oid4vci.notify(services.sessions, request.headers.get("Authorization"), _json_or_none())
     except oid4vci.OAuthError as exc:
         return _oauth_error(exc)
     return _no_store(current_app.response_class(status=204))
