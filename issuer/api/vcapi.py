@@ -140,7 +140,7 @@ def _cryptosuite(options: dict) -> str:
     """The suite the caller asked for when we sign with it; anything else (another proof type,
     a suite for keys we do not hold) is ignored, as the VC-API has issuers do with options."""
     asked = options.get("cryptosuite")
-    return asked if asked in data_integrity.SUITES else "eddsa-rdfc-2022"
+    return asked if asked in data_integrity.EDDSA_SUITES else "eddsa-rdfc-2022"
 
 
 def _verification_response(result: VerificationResult):

@@ -11,11 +11,20 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from issuer.cli import CliError, config, identity, main, read_input, read_json_object
 from issuer.errors import LerError
-from issuer.proofs import data_integrity, jwt as vcjwt, ld
+from issuer.proofs import data_integrity, jwt as vcjwt, ld, multibase
 from issuer.proofs.did import did_key_vm
+from issuer.proofs.keyfamilies.ecdsa import ECPrivateKey
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PrivateKey
 from issuer.proofs.keyfamilies.rsa import RSAPrivateKey
 from issuer.verify.service import Verifier
+
+def _secret_key(value: str):
+    """An Ed25519, P-256 or P-384 secret key given as Multikey `secretKeyMultibase`."""
+    codec, _ = multibase.split_multicodec(multibase.decode_base58btc(value), multibase.ED25519_PRIV,
+                                          multibase.P256_PRIV, multibase.P384_PRIV)
+    return Ed25519PrivateKey.from_secret_multibase(value) if codec == multibase.ED25519_PRIV else \
+        ECPrivateKey.from_secret_multibase(value)
+
 
 def _load_key_file(path: str, passphrase: bytes | None):
     """A key from a Multikey key-pair JSON (as the W3C vectors ship), one of our key files, or a PEM."""
@@ -28,7 +37,7 @@ def _load_key_file(path: str, passphrase: bytes | None):
         if isinstance(value, dict):
             secret = value.get("secretKeyMultibase") or value.get("privateKeyMultibase")
             if secret:
-                return Ed25519PrivateKey.from_secret_multibase(secret)
+                return _secret_key(secret)
             if "privateKeyPem" in value:
                 raw = value["privateKeyPem"].encode()
             else:
@@ -46,7 +55,7 @@ def _load_key_file(path: str, passphrase: bytes | None):
 @main.command()
 @click.argument("file")
 @click.option("--key", "key_file", help="Key file: Multikey key-pair JSON, a ler key file, or PEM.")
-@click.option("--secret-key-multibase", help="Ed25519 secret key as multibase (z...).")
+@click.option("--secret-key-multibase", help="Ed25519, P-256 or P-384 secret key as multibase (z...).")
 @click.option("--cryptosuite", type=click.Choice(data_integrity.SUITES), default="eddsa-rdfc-2022", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["ldp", "jwt"]), default="ldp", show_default=True,
               help="ldp: embedded Data Integrity proof; jwt: VC-JWT (OB 3.0 section 8.2).")
@@ -60,10 +69,10 @@ def sign(file, key_file, secret_key_multibase, cryptosuite, fmt, created, verifi
     cfg = config()
     try:
         if key_file or secret_key_multibase:
-            private = (Ed25519PrivateKey.from_secret_multibase(secret_key_multibase) if secret_key_multibase
+            private = (_secret_key(secret_key_multibase) if secret_key_multibase
                        else _load_key_file(key_file, cfg.key_passphrase))
             if verification_method is None:
-                if private.family != "Ed25519":
+                if private.family == "RSA":
                     raise CliError("an RSA key has no did:key: give --verification-method")
                 verification_method = did_key_vm(private.public())
         else:

@@ -1,6 +1,6 @@
-"""Data Integrity proofs: eddsa-rdfc-2022 and eddsa-jcs-2022 (W3C VC-DI-EdDSA), create and verify;
-ecdsa-rdfc-2019 and ecdsa-jcs-2019 (W3C VC-DI-ECDSA, P-256 and P-384), verify only, for
-credentials other issuers sign.
+"""Data Integrity proofs, create and verify: eddsa-rdfc-2022 and eddsa-jcs-2022 (W3C VC-DI-EdDSA),
+the service's own; ecdsa-rdfc-2019 and ecdsa-jcs-2019 (W3C VC-DI-ECDSA, P-256 and P-384), which
+other issuers sign with and `ler sign` can produce from a given key.
 
 Every suite hashes the canonical proof configuration and the canonical document separately and
 signs hash(proofConfig) || hash(document): with Ed25519 and SHA-256 (eddsa), or with ECDSA and
@@ -25,9 +25,9 @@ from issuer.errors import JsonLdError, LerError, ProofError
 from issuer.proofs import ld, multibase
 from issuer.proofs.did import Resolver, ResolutionError
 
-SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")            # what we sign with
+EDDSA_SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")       # what the service's own keys sign with
 ECDSA_SUITES = ("ecdsa-rdfc-2019", "ecdsa-jcs-2019")
-VERIFIABLE_SUITES = SUITES + ECDSA_SUITES
+SUITES = EDDSA_SUITES + ECDSA_SUITES
 PROOF_TYPE = "DataIntegrityProof"
 # The key families each suite signs with, and the hash each family's suites use.
 _SUITE_FAMILIES = {"eddsa": ("Ed25519",), "ecdsa": ("P-256", "P-384")}
@@ -38,7 +38,7 @@ def _canonicalize(suite: str, document: dict, loader) -> bytes:
         return ld.canonize(document, loader).encode("utf-8")
     if suite.endswith(("-jcs-2022", "-jcs-2019")):
         return rfc8785.dumps(document)
-    raise ProofError(f"unsupported cryptosuite {suite!r}; supported: {', '.join(VERIFIABLE_SUITES)}")
+    raise ProofError(f"unsupported cryptosuite {suite!r}; supported: {', '.join(SUITES)}")
 
 def hash_data(suite: str, unsecured: dict, proof_config: dict, loader, hash_function=hashlib.sha256) -> bytes:
     """hash(canonical proof config) || hash(canonical document) (VC-DI-EdDSA and VC-DI-ECDSA 3.x.4)."""
@@ -72,8 +72,10 @@ def create_proof(
     """The proof object for `document` (which must not carry a proof of its own)."""
     if cryptosuite not in SUITES:
         raise ProofError(f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUITES)}")
-    if getattr(signer, "family", None) != "Ed25519":
-        raise ProofError(f"{cryptosuite} signs with an Ed25519 key; this key is {getattr(signer, 'family', '?')}")
+    families = _SUITE_FAMILIES[cryptosuite.split("-", 1)[0]]
+    family = getattr(signer, "family", None)
+    if family not in families:
+        raise ProofError(f"{cryptosuite} signs with an {' or '.join(families)} key; this key is {family or '?'}")
     loader = loader or ld.default_loader()
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     proof: dict[str, Any] = {
@@ -87,10 +89,12 @@ def create_proof(
         proof["challenge"] = challenge
     if domain is not None:
         proof["domain"] = domain
-    if cryptosuite == "eddsa-jcs-2022" and "@context" in unsecured:
-        # The JCS suite carries the document's @context in the proof itself (VC-DI-EdDSA 3.3).
+    if cryptosuite.endswith(("-jcs-2022", "-jcs-2019")) and "@context" in unsecured:
+        # The JCS suites carry the document's @context in the proof itself (VC-DI-EdDSA and
+        # VC-DI-ECDSA 3.3).
         proof["@context"] = unsecured["@context"]
-    signature = signer.sign(hash_data(cryptosuite, unsecured, _proof_config(unsecured, proof), loader))
+    signature = signer.sign(hash_data(cryptosuite, unsecured, _proof_config(unsecured, proof), loader,
+                                      _FAMILY_HASH[family]))
     proof["proofValue"] = multibase.encode_base58btc(signature)
     return proof
 
@@ -136,7 +140,7 @@ def verify_proof(
     if proof["type"] != PROOF_TYPE:
         return _fail(f"proof type {proof['type']!r} is not {PROOF_TYPE}", proof)
     suite = proof["cryptosuite"]
-    if suite not in VERIFIABLE_SUITES:
+    if suite not in SUITES:
         return _fail(f"unsupported cryptosuite {suite!r}", proof)
     if proof["proofPurpose"] != expected_purpose:
         return _fail(f"proof purpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}", proof)

@@ -59,7 +59,7 @@ def did_key_for(public_key: Ed25519PublicKey) -> str:
     return f"did:key:{public_key.public_key_multibase()}"
 
 
-def did_key_vm(public_key: Ed25519PublicKey) -> str:
+def did_key_vm(public_key: Ed25519PublicKey | ECPublicKey) -> str:
     mb = public_key.public_key_multibase()
     return f"did:key:{mb}#{mb}"
 

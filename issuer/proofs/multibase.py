@@ -14,6 +14,8 @@ ED25519_PUB = b"\xed\x01"
 ED25519_PRIV = b"\x80\x26"
 P256_PUB = b"\x80\x24"
 P384_PUB = b"\x81\x24"
+P256_PRIV = b"\x86\x26"
+P384_PRIV = b"\x87\x26"
 
 
 class MultibaseError(ValueError):

@@ -1,8 +1,10 @@
-"""NIST P-256 and P-384 public keys: Multikey (multicodec 0x1200 / 0x1201, compressed point), EC
-JWK, and ECDSA signatures in the IEEE P1363 form (r || s) that both Data Integrity's ecdsa suites
-and JOSE (ES256, ES384) use.
+"""NIST P-256 and P-384 keys: Multikey (multicodec 0x1200 / 0x1201, compressed point; secret keys
+0x1306 / 0x1307), EC JWK, and ECDSA signatures in the IEEE P1363 form (r || s) that both Data
+Integrity's ecdsa suites and JOSE (ES256, ES384) use.
 
-Verify-only: other issuers and wallets sign with these keys; ours are Ed25519 (and RSA for JWT).
+Other issuers and wallets sign with these keys; the service's own are Ed25519 (and RSA for JWT).
+A private key here comes from `ler sign --key`, and signs deterministically (RFC 6979), which is
+how the W3C VC-DI-ECDSA test vectors were made, so they are reproduced exactly.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import base64
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from issuer.proofs import multibase
 
@@ -23,6 +25,7 @@ CURVES = {
 }
 _BY_CURVE_NAME = {"secp256r1": "P-256", "secp384r1": "P-384"}
 _BY_CODEC = {codec: family for family, (_, _, _, codec, _) in CURVES.items()}
+_BY_SECRET_CODEC = {multibase.P256_PRIV: "P-256", multibase.P384_PRIV: "P-384"}
 
 
 def _b64u(data: bytes) -> str:
@@ -78,6 +81,35 @@ class ECPublicKey:
 
     def fingerprint(self) -> str:
         return self.public_key_multibase()
+
+    def cryptography_key(self):
+        return self._key
+
+
+class ECPrivateKey:
+    def __init__(self, key: ec.EllipticCurvePrivateKey):
+        self._key = key
+        self._public = ECPublicKey(key.public_key())
+        self.family, self.jwt_algorithm = self._public.family, self._public.jwt_algorithm
+
+    @classmethod
+    def from_secret_multibase(cls, value: str) -> "ECPrivateKey":
+        codec, secret = multibase.split_multicodec(multibase.decode_base58btc(value), *_BY_SECRET_CODEC)
+        return cls(ec.derive_private_key(int.from_bytes(secret, "big"), CURVES[_BY_SECRET_CODEC[codec]][0]()))
+
+    def sign(self, data: bytes) -> bytes:
+        _, hash_type, size = CURVES[self.family][:3]
+        r, s = decode_dss_signature(self._key.sign(data, ec.ECDSA(hash_type(), deterministic_signing=True)))
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    def public(self) -> ECPublicKey:
+        return self._public
+
+    def public_key_multibase(self) -> str:
+        return self._public.public_key_multibase()
+
+    def jwk(self) -> dict:
+        return self._public.jwk()
 
     def cryptography_key(self):
         return self._key
