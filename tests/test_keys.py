@@ -33,6 +33,20 @@ def test_generate_list_rotate(cli, env, tmp_path):
     assert "privateKeyPem" not in cli("keys", "list", "--json").output
 
 
+def test_an_ecdsa_key_is_generated_encrypted_and_published_as_multikey(cli, env, tmp_path, client):
+    assert cli("keys", "generate", "--family", "P-256").exit_code == 0
+    [listed] = [k for k in json.loads(cli("keys", "list", "--json").output) if k["family"] == "P-256"]
+    assert listed["publicKeyMultibase"].startswith("zDn") and listed["publicKeyJwk"]["crv"] == "P-256"
+    store = KeyStore(env["LER_KEYS_DIR"], PASSPHRASE.encode())
+    record = store.active("P-256")
+    assert "BEGIN ENCRYPTED PRIVATE KEY" in record.path.read_text()
+    signature = store.private_key(record).sign(b"data")
+    assert len(signature) == 64 and record.public.verify(signature, b"data")
+    document = client.get("/.well-known/did.json").get_json()
+    assert {"id": f"did:web:issuer.example#{record.key_id}", "type": "Multikey", "controller": "did:web:issuer.example",
+            "publicKeyMultibase": listed["publicKeyMultibase"]} in document["verificationMethod"]
+
+
 def test_private_keys_are_encrypted_at_rest(env, tmp_path):
     store = KeyStore(tmp_path / "k", PASSPHRASE.encode())
     record = store.generate()

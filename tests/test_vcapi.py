@@ -74,6 +74,31 @@ def test_issue_honours_a_cryptosuite_we_sign_with(client, sponsor, asked, signed
     assert _verify(client, vc).status_code == 200
 
 
+@pytest.mark.parametrize("family", ["P-256", "P-384"])
+def test_with_an_ecdsa_key_the_service_issues_ecdsa_when_asked(client, services, sponsor, family):
+    from issuer.proofs.did import did_key_for
+    assert issue(client, sponsor, unsigned(sponsor.did), cryptosuite="ecdsa-rdfc-2019").get_json()[
+        "verifiableCredential"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"     # no EC key yet: ignored
+    record = services.identity.keystore.generate(family)
+    document = client.get(f"/sponsors/{sponsor.did.rsplit(':', 1)[1]}/did.json").get_json()
+    method = next(m for m in document["verificationMethod"] if m["id"].endswith(record.key_id))
+    assert method["type"] == "Multikey" and method["publicKeyMultibase"] == record.public.public_key_multibase()
+    ec_did = did_key_for(record.public)
+    for issuer, asked in ((sponsor.did, "ecdsa-rdfc-2019"), (sponsor.did, "ecdsa-jcs-2019"), (ec_did, None),
+                          (ec_did, "eddsa-rdfc-2022")):
+        response = issue(client, sponsor, unsigned(issuer), **({"cryptosuite": asked} if asked else {}))
+        assert response.status_code == 201, response.get_json()
+        vc = response.get_json()["verifiableCredential"]
+        assert vc["proof"]["cryptosuite"] == (asked if asked and asked.startswith("ecdsa") else "ecdsa-rdfc-2019")
+        assert vc["proof"]["verificationMethod"].startswith(issuer + "#")
+        result = _verify(client, vc)
+        assert result.status_code == 200, result.get_json()
+    # The did:key issuer's status list is signed by that key as well.
+    vc = issue(client, sponsor, unsigned(ec_did)).get_json()["verifiableCredential"]
+    status_list = client.get(vc["credentialStatus"][0]["statusListCredential"][len(BASE):]).get_json()
+    assert status_list["issuer"] == ec_did and status_list["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+
+
 def test_issue_needs_the_sponsors_key_and_its_own_issuer(client, services, sponsor):
     assert client.post("/credentials/issue", json={"credential": unsigned(sponsor.did)}).status_code == 401
     other = new_sponsor(services)

@@ -24,7 +24,7 @@ from issuer.api.status import sponsor_only, status_problem
 from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL
 from issuer.db import session_scope
 from issuer.errors import LerError
-from issuer.proofs import data_integrity, jwt as vcjwt, ld
+from issuer.proofs import jwt as vcjwt, ld
 from issuer.sponsors.models import Sponsor
 from issuer.status import lists, services as status_services
 from issuer.status.services import StatusError
@@ -126,7 +126,8 @@ def issue():
         list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id, issuer)
         document = _prepared(credential, services.config.base_url, list_id, index)
         try:
-            signed = services.identity.sign(document, loader=services.loader, cryptosuite=_cryptosuite(options))
+            signed = services.identity.sign(document, loader=services.loader,
+                                            cryptosuite=services.identity.cryptosuite_for(issuer, options.get("cryptosuite")))
         except LerError as exc:
             session.rollback()
             return problem(400, "Bad Request", f"the credential cannot be signed: {exc}")
@@ -134,13 +135,6 @@ def issue():
     response = jsonify({"verifiableCredential": signed})
     response.status_code = 201
     return response
-
-
-def _cryptosuite(options: dict) -> str:
-    """The suite the caller asked for when we sign with it; anything else (another proof type,
-    a suite for keys we do not hold) is ignored, as the VC-API has issuers do with options."""
-    asked = options.get("cryptosuite")
-    return asked if asked in data_integrity.EDDSA_SUITES else "eddsa-rdfc-2022"
 
 
 def _verification_response(result: VerificationResult):

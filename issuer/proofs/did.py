@@ -98,7 +98,7 @@ def did_document(did: str, records) -> dict:
     uses_jwk = False
     for record in records:
         vm_id = f"{did}#{record.key_id}"
-        if record.family == "Ed25519":
+        if record.family != "RSA":   # Ed25519, P-256, P-384: Multikey, as the Data Integrity suites expect
             methods.append({"id": vm_id, "type": "Multikey", "controller": did,
                             "publicKeyMultibase": record.public.public_key_multibase()})
         else:

@@ -14,6 +14,10 @@ from issuer.proofs.did import Resolver, did_document, did_key_for, did_key_vm, d
 from issuer.proofs.keys import KeyStore
 
 
+# Key families that sign Data Integrity proofs (RSA signs VC-JWTs only), and so have a did:key.
+DI_FAMILIES = ("Ed25519", "P-256", "P-384")
+
+
 @dataclass(frozen=True)
 class SigningKey:
     private: object
@@ -41,11 +45,32 @@ class IssuerIdentity:
         return Resolver(trusted, dynamic=lambda did: self.did_document(did) if self.owns(did) else None)
 
     def controllers(self) -> set[str]:
-        """Every issuer id we can sign as: our did:web and the did:key of each Ed25519 key."""
+        """Every issuer id we can sign as: our did:web and the did:key of each active Ed25519,
+        P-256 or P-384 key."""
         ids = {self.did}
-        ids.update(did_key_for(r.public) for r in self.keystore.records() if r.family == "Ed25519"
+        ids.update(did_key_for(r.public) for r in self.keystore.records() if r.family in DI_FAMILIES
                    and r.status == "active")
         return ids
+
+    def cryptosuite_for(self, issuer: str, asked=None) -> str:
+        """The Data Integrity suite to sign as `issuer` with: the one `asked` when we hold a key
+        for it, else the first we can. A did:key fixes the key, and so the suite family."""
+        family = self._did_key_family(issuer)
+        if family is not None:
+            allowed = data_integrity.EDDSA_SUITES if family == "Ed25519" else data_integrity.ECDSA_SUITES
+        else:
+            allowed = data_integrity.EDDSA_SUITES + (data_integrity.ECDSA_SUITES if self._ec_family() else ())
+        return asked if asked in allowed else allowed[0]
+
+    def _did_key_family(self, issuer: str) -> str | None:
+        """The family of our key (active or retired) whose did:key is `issuer`."""
+        if not issuer.startswith("did:key:"):
+            return None
+        return next((r.family for r in self.keystore.records() if r.family in DI_FAMILIES
+                     and did_key_for(r.public) == issuer), None)
+
+    def _ec_family(self) -> str | None:
+        return next((f for f in ("P-256", "P-384") if self.keystore.active(f) is not None), None)
 
     def signing_key(self, family: str = "Ed25519", as_issuer: str | None = None,
                     retired_did_key: bool = False) -> SigningKey:
@@ -61,16 +86,24 @@ class IssuerIdentity:
             return SigningKey(self.keystore.private_key(record), f"{issuer}#{record.key_id}", issuer)
         candidates = self.keystore.records() if retired_did_key else [record]
         for candidate in candidates:
-            if family == "Ed25519" and candidate.family == family and issuer == did_key_for(candidate.public):
+            if candidate.family == family and family in DI_FAMILIES and issuer == did_key_for(candidate.public):
                 return SigningKey(self.keystore.private_key(candidate), did_key_vm(candidate.public), issuer)
         raise ProofError(f"we hold no key for issuer {issuer}")
 
     def sign(self, credential: dict, *, cryptosuite: str = "eddsa-rdfc-2022", created: str | None = None,
              loader=None, retired_did_key: bool = False) -> dict:
         issuer = vcjwt.issuer_id(credential)
-        key = self.signing_key("Ed25519", issuer, retired_did_key)
+        family = "Ed25519" if cryptosuite in data_integrity.EDDSA_SUITES else self._signing_ec_family(issuer)
+        key = self.signing_key(family, issuer, retired_did_key)
         return data_integrity.sign(credential, key.private, verification_method=key.verification_method,
                                    cryptosuite=cryptosuite, created=created, loader=loader)
+
+    def _signing_ec_family(self, issuer: str) -> str:
+        """P-256 or P-384: the curve of the did:key named, else of our active EC key."""
+        family = self._did_key_family(issuer) or self._ec_family()
+        if family not in ("P-256", "P-384"):
+            raise KeyError_("no active P-256 or P-384 key: run 'ler keys generate --family P-256'")
+        return family
 
     def sign_jwt(self, credential: dict, family: str = "Ed25519") -> str:
         key = self.signing_key(family, vcjwt.issuer_id(credential))

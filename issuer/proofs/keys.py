@@ -16,13 +16,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from issuer.errors import KeyError_
+from issuer.proofs.keyfamilies.ecdsa import CURVES, ECPrivateKey, ECPublicKey
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from issuer.proofs.keyfamilies.rsa import RSAPrivateKey, RSAPublicKey
 
-FAMILIES = ("Ed25519", "RSA")
+FAMILIES = ("Ed25519", "RSA", "P-256", "P-384")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class KeyRecord:
     status: str
     created: str
     retired: str | None
-    public: Ed25519PublicKey | RSAPublicKey
+    public: Ed25519PublicKey | RSAPublicKey | ECPublicKey
     path: Path
 
     def summary(self) -> dict:
@@ -55,7 +56,7 @@ class KeyStore:
     def __init__(self, directory: Path | str, passphrase: bytes | None):
         self.directory = Path(directory)
         self._passphrase = passphrase
-        self._private_cache: dict[str, Ed25519PrivateKey | RSAPrivateKey] = {}
+        self._private_cache: dict[str, Ed25519PrivateKey | RSAPrivateKey | ECPrivateKey] = {}
 
     # -- reading -------------------------------------------------------------------------
     def records(self) -> list[KeyRecord]:
@@ -74,6 +75,8 @@ class KeyStore:
                 public = Ed25519PublicKey.from_multibase(data["publicKeyMultibase"])
             elif family == "RSA":
                 public = RSAPublicKey.from_jwk(data["publicKeyJwk"])
+            elif family in CURVES:
+                public = ECPublicKey.from_multibase(data["publicKeyMultibase"])
             else:
                 raise ValueError(f"unknown key family {family!r}")
             return KeyRecord(data["id"], family, data["status"], data["created"], data.get("retired"), public, path)
@@ -92,7 +95,7 @@ class KeyStore:
                 return record
         return None
 
-    def private_key(self, record: KeyRecord) -> Ed25519PrivateKey | RSAPrivateKey:
+    def private_key(self, record: KeyRecord) -> Ed25519PrivateKey | RSAPrivateKey | ECPrivateKey:
         cached = self._private_cache.get(record.key_id)
         if cached is not None:
             return cached
@@ -108,6 +111,8 @@ class KeyStore:
             private = Ed25519PrivateKey(key)
         elif isinstance(key, rsa.RSAPrivateKey):
             private = RSAPrivateKey(key)
+        elif isinstance(key, ec.EllipticCurvePrivateKey):
+            private = ECPrivateKey(key)
         else:
             raise KeyError_(f"key {record.key_id} is of an unsupported type")
         self._private_cache[record.key_id] = private
@@ -138,7 +143,8 @@ class KeyStore:
     def _create(self, family: str) -> KeyRecord:
         if not self._passphrase:
             raise KeyError_("no key passphrase configured (set LER_KEY_PASSPHRASE): private keys are never stored in clear")
-        private = Ed25519PrivateKey.generate() if family == "Ed25519" else RSAPrivateKey.generate()
+        private = (Ed25519PrivateKey.generate() if family == "Ed25519" else RSAPrivateKey.generate() if family == "RSA"
+                   else ECPrivateKey.generate(family))
         public = private.public()
         key_id = public.fingerprint()
         data = {

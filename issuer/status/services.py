@@ -197,7 +197,8 @@ def _build(session: Session, ctx, list_id: int, purpose: str) -> dict:
     # before lists had owners.
     issuer = status_list.issuer or ctx.identity.did
     unsigned = lists.list_credential(ctx.base_url, issuer, list_id, purpose, encoded, now_xsd())
-    return ctx.identity.sign(unsigned, loader=ctx.loader, retired_did_key=True)
+    return ctx.identity.sign(unsigned, loader=ctx.loader, retired_did_key=True,
+                             cryptosuite=ctx.identity.cryptosuite_for(issuer))
 
 
 # Bumped whenever this process re-signs a list, so that a verifier in the same process never

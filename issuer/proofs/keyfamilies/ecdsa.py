@@ -2,9 +2,10 @@
 0x1306 / 0x1307), EC JWK, and ECDSA signatures in the IEEE P1363 form (r || s) that both Data
 Integrity's ecdsa suites and JOSE (ES256, ES384) use.
 
-Other issuers and wallets sign with these keys; the service's own are Ed25519 (and RSA for JWT).
-A private key here comes from `ler sign --key`, and signs deterministically (RFC 6979), which is
-how the W3C VC-DI-ECDSA test vectors were made, so they are reproduced exactly.
+Other issuers and wallets sign with these keys, and the service does when an operator generates
+one (`ler keys generate --family P-256`) for callers that ask for the ecdsa suites. Signatures are
+deterministic (RFC 6979), which is how the W3C VC-DI-ECDSA test vectors were made, so `ler sign`
+reproduces them exactly.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from issuer.proofs import multibase
+from issuer.proofs.keyfamilies import encrypted_pem
 
 # family -> (curve, hash, coordinate bytes, multicodec prefix, JOSE alg)
 CURVES = {
@@ -93,6 +95,10 @@ class ECPrivateKey:
         self.family, self.jwt_algorithm = self._public.family, self._public.jwt_algorithm
 
     @classmethod
+    def generate(cls, family: str = "P-256") -> "ECPrivateKey":
+        return cls(ec.generate_private_key(CURVES[family][0]()))
+
+    @classmethod
     def from_secret_multibase(cls, value: str) -> "ECPrivateKey":
         codec, secret = multibase.split_multicodec(multibase.decode_base58btc(value), *_BY_SECRET_CODEC)
         return cls(ec.derive_private_key(int.from_bytes(secret, "big"), CURVES[_BY_SECRET_CODEC[codec]][0]()))
@@ -110,6 +116,9 @@ class ECPrivateKey:
 
     def jwk(self) -> dict:
         return self._public.jwk()
+
+    def to_pem(self, passphrase: bytes) -> bytes:
+        return encrypted_pem(self._key, passphrase)
 
     def cryptography_key(self):
         return self._key
