@@ -54,8 +54,8 @@ class Wallet:
     # -- the offer ---------------------------------------------------------------------------
     def offer_from_qr(self, png_data_uri: str) -> dict:
         png = base64.b64decode(png_data_uri.split(",", 1)[1])
-        [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-        return self.offer_from_uri(code.text)
+        [text] = {code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))}
+        return self.offer_from_uri(text)
 
     def offer_from_uri(self, uri: str) -> dict:
         parts = urlsplit(uri)
