@@ -1,7 +1,7 @@
 """Where in its list a credential's status bit sits: a keyed shuffle of the issue order.
 
-Bitstring Status List §6 (privacy) asks that indexes be assigned at random, so that an index
-says nothing about when a credential was issued or who else was issued alongside it. Drawing
+Bitstring Status List's privacy considerations ask that indexes be assigned at random, so that an
+index says nothing about when a credential was issued or who else was issued alongside it. Drawing
 random indexes and retrying on collision gets slow as a list fills and needs the database to
 arbitrate; instead each list keeps its plain counter and a secret key, and the n-th slot handed
 out is `permute(key, n)`: a bijection on [0, size), so slots never collide and are never reused,
