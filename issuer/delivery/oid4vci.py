@@ -41,7 +41,6 @@ from issuer.delivery.sweep import sweep
 from issuer.issuance.models import IssuedCredential
 from issuer.portal import audit
 from issuer.proofs.did import Resolver, ResolutionError
-from issuer.verify.resolution import VerifierResolver
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
@@ -332,7 +331,7 @@ def check_proof(token: str, *, audience: str, now: datetime, resolver: Resolver 
             if isinstance(kid, str) and kid.startswith("did:jwk:"):
                 key, holder = _public_jwk_key(_did_jwk_key(kid.split("#", 1)[0]), alg), kid.split("#", 1)[0]
             elif isinstance(kid, str) and kid.startswith("did:key:"):
-                method = (resolver or VerifierResolver()).resolve(kid)
+                method = (resolver or Resolver()).resolve(kid)
                 key, holder = method.public_key.cryptography_key(), method.controller
             else:
                 raise OAuthError("invalid_proof", "kid must be a did:key or did:jwk DID URL")
