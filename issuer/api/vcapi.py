@@ -126,8 +126,8 @@ def issue():
         list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id, issuer)
         document = _prepared(credential, services.config.base_url, list_id, index)
         try:
-            signed = services.identity.sign(document, loader=services.loader,
-                                            cryptosuite=services.identity.cryptosuite_for(issuer, options.get("cryptosuite")))
+            suite = services.identity.cryptosuite_for(issuer, options.get("cryptosuite"))
+            signed = services.identity.sign(document, loader=services.loader, cryptosuite=suite)
         except LerError as exc:
             session.rollback()
             return problem(400, "Bad Request", f"the credential cannot be signed: {exc}")

@@ -11,7 +11,8 @@ from typing import Any
 from issuer.proofs import ld
 from issuer.verify.result import FAIL, PASS, SKIPPED, VerificationResult
 from issuer.verify.vcdm import as_list, presentation_problems
-from issuer.verify.verifier import Checker, StatusCheck, _parse, check_contexts, check_jsonld_and_proof, verify_credential
+from issuer.verify.verifier import (Checker, StatusCheck, _parse, check_contexts, check_jsonld_and_proof,
+                                    verify_credential)
 
 ENVELOPED = "EnvelopedVerifiableCredential"
 JWT_DATA_URL = "data:application/vc+jwt,"
