@@ -3,8 +3,8 @@
 Every claim page view makes an offer and an exchange, so without this the tables only grow.
 A row is kept for RETENTION after it expires, so a late wallet still hears "expired" (and not
 "unknown") for a while; the copies handed out (`delivery_copies`) are the audit trail and are
-never swept. Runs on every new offer and exchange (cheap: the tables stay small) and as
-`ler delivery sweep` for a cron job.
+never swept. Runs on every new offer (every claim page view makes one; cheap, since the tables
+stay small) and as `ler delivery sweep` for a cron job.
 """
 
 from __future__ import annotations

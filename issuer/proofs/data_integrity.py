@@ -33,6 +33,10 @@ PROOF_TYPE = "DataIntegrityProof"
 _SUITE_FAMILIES = {"eddsa": ("Ed25519",), "ecdsa": ("P-256", "P-384")}
 _FAMILY_HASH = {"Ed25519": hashlib.sha256, "P-256": hashlib.sha256, "P-384": hashlib.sha384}
 
+
+def _families(suite: str) -> tuple[str, ...]:
+    return _SUITE_FAMILIES[suite.split("-", 1)[0]]
+
 def _canonicalize(suite: str, document: dict, loader) -> bytes:
     if suite.endswith(("-rdfc-2022", "-rdfc-2019")):
         return ld.canonize(document, loader).encode("utf-8")
@@ -72,7 +76,7 @@ def create_proof(
     """The proof object for `document` (which must not carry a proof of its own)."""
     if cryptosuite not in SUITES:
         raise ProofError(f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUITES)}")
-    families = _SUITE_FAMILIES[cryptosuite.split("-", 1)[0]]
+    families = _families(cryptosuite)
     family = getattr(signer, "family", None)
     if family not in families:
         raise ProofError(f"{cryptosuite} signs with an {' or '.join(families)} key; this key is {family or '?'}")
@@ -170,9 +174,8 @@ def verify_proof(
     except ResolutionError as exc:
         return _fail(str(exc), proof)
     family = method.public_key.family
-    if family not in _SUITE_FAMILIES[suite.split("-", 1)[0]]:
-        return _fail(f"{suite} needs an {' or '.join(_SUITE_FAMILIES[suite.split('-', 1)[0]])} key; "
-                     f"{method.id} is {family}", proof)
+    if family not in _families(suite):
+        return _fail(f"{suite} needs an {' or '.join(_families(suite))} key; {method.id} is {family}", proof)
     if family == "Ed25519" and len(signature) != 64:
         return _fail("proofValue is not a 64-byte Ed25519 signature", proof)
     if expected_purpose not in method.purposes:
