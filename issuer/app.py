@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, g, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +59,24 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
     app.extensions["ler"] = services or build_services(config)
     problems.register(app)
+    _read_only_requests(app)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)
     return app
+
+
+def _read_only_requests(app: Flask) -> None:
+    """GET and HEAD requests write nothing, so on SQLite they never wait for a batch's write
+    lock (see `issuer.db.reading`)."""
+
+    @app.before_request
+    def _begin_reading():
+        if request.method in ("GET", "HEAD"):
+            g.ler_reading = db.reading()
+            g.ler_reading.__enter__()
+
+    @app.teardown_request
+    def _end_reading(_exc):
+        manager = g.pop("ler_reading", None)
+        if manager is not None:
+            manager.__exit__(None, None, None)
