@@ -331,7 +331,7 @@ def test_work_process_evidence_summarizes_hours_sign_offs_and_entries():
         "first_date": "2025-01-06",
         "last_date": "2025-01-08",
         "signed_off_by": ["A. Mentor", "B. Mentor"],
-        "entry_ids": [1, 3],
+        "entries": 2,
     }
 
 
@@ -382,7 +382,7 @@ def test_reversing_an_entry_drops_a_work_process_below_its_threshold():
     wp_a = run("ny-csr", ledger)["work-process:wp-a"]
     assert not wp_a.earned
     assert wp_a.missing == ("wp-a: 92 of 100 OJL hours",)
-    assert ids[3] not in wp_a.evidence["entry_ids"]
+    assert wp_a.evidence["entries"] == len(ids) - 1
 
 
 def test_amending_hours_replaces_the_value_up_or_down():
@@ -393,7 +393,7 @@ def test_amending_hours_replaces_the_value_up_or_down():
     ledger.amend(ids[1], "8.5")
     wp_a = run("ny-csr", ledger)["work-process:wp-a"]
     assert wp_a.earned and wp_a.done == Decimal(100)
-    assert {ids[0], ids[1], ledger.last_id} <= set(wp_a.evidence["entry_ids"])
+    assert wp_a.evidence["entries"] == len(ids)
 
 
 def test_amending_replaces_the_date_too():

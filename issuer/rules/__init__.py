@@ -7,9 +7,9 @@ from issuer.rules.evaluate import (
     effective_ledger,
     evaluate,
     format_hours,
-    parse_hours,
-    program_items,
+    progress,
     related_instruction_hours,
+    rules_of,
 )
 from issuer.rules.model import (
     ACTIONS,
@@ -39,6 +39,7 @@ from issuer.rules.model import (
     level_key,
     work_process_key,
 )
+from issuer.rules.state import ProgramRules, RunningState, fold, parse_hours, program_items
 
 __all__ = [
     "ACTIONS",
@@ -64,13 +65,18 @@ __all__ = [
     "EffectiveEntry",
     "LedgerEntry",
     "LedgerError",
+    "ProgramRules",
     "Progress",
+    "RunningState",
     "effective_ledger",
     "evaluate",
+    "fold",
     "format_hours",
     "level_key",
     "parse_hours",
     "program_items",
+    "progress",
     "related_instruction_hours",
+    "rules_of",
     "work_process_key",
 ]

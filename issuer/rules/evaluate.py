@@ -21,12 +21,10 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from issuer.rules.model import (
     AMEND,
-    ATTAINED,
-    COMPETENCY,
     ENTRY_TYPES,
     FRAMEWORK_LEVEL,
     OCCUPATION,
@@ -39,7 +37,6 @@ from issuer.rules.model import (
     REVERSE,
     RTI_HOURS,
     RTI_ITEM,
-    STATEMENT,
     WORK_PROCESS,
     AchievementStatus,
     EffectiveEntry,
@@ -49,6 +46,7 @@ from issuer.rules.model import (
     level_key,
     work_process_key,
 )
+from issuer.rules.state import ProgramRules, RunningState, SignOff, sorted_levels, fold
 
 ZERO = Decimal(0)
 
@@ -61,31 +59,9 @@ def format_hours(hours: Decimal) -> str:
     return format(hours.normalize(), "f")
 
 
-def parse_hours(value: str) -> Decimal:
-    """A ledger hours value as Decimal. Corrections may amend to 0, so only < 0 is refused."""
-    try:
-        hours = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise LedgerError(f"hours value {value!r} is not a number") from None
-    if not hours.is_finite() or hours < 0:
-        raise LedgerError(f"hours value {value!r} is not a non-negative number")
-    return hours
-
-
 def _figure(value) -> Decimal | None:
     """An hour figure from a program file (int, float or null) as Decimal."""
     return None if value is None else Decimal(str(value))
-
-
-def _level_rank(levels: Sequence[str], value: str) -> int:
-    level = str(value).strip().lower()
-    if level not in levels:
-        raise LedgerError(f"competency level {value!r} is not one of {', '.join(levels)}")
-    return levels.index(level)
-
-
-def _sorted_levels(framework: Mapping) -> list[Mapping]:
-    return sorted(framework["levels"], key=lambda level: level["order"])
 
 
 def _check_frameworks(program: Mapping, frameworks: Sequence[Mapping]) -> None:
@@ -108,32 +84,6 @@ def _check_frameworks(program: Mapping, frameworks: Sequence[Mapping]) -> None:
                         f"statement id {statement['id']} is in both {seen[statement['id']]} and {framework['id']}"
                     )
                 seen[statement["id"]] = framework["id"]
-
-
-def program_items(program: Mapping, frameworks: Sequence[Mapping], entry_type: str) -> tuple[str, ...]:
-    """The item ids a ledger entry of `entry_type` may name for this program, in file order.
-
-    Empty when the entry type does not apply (competencies for a program without
-    competency levels, statements for a program without frameworks).
-    """
-    if entry_type == OJL_HOURS:
-        work_processes = program.get("work_processes") or []
-        return tuple(wp["id"] for wp in work_processes) if work_processes else (OJL_ITEM,)
-    if entry_type == RTI_HOURS:
-        courses = (program.get("related_instruction") or {}).get("courses") or []
-        return tuple(course["id"] for course in courses) + (RTI_ITEM,)
-    if entry_type == COMPETENCY:
-        if not program.get("competency_levels"):
-            return ()
-        return tuple(c["id"] for c in program.get("competencies") or [])
-    if entry_type == STATEMENT:
-        return tuple(
-            statement["id"]
-            for framework in frameworks
-            for level in _sorted_levels(framework)
-            for statement in level["statements"]
-        )
-    raise LedgerError(f"unknown entry type {entry_type!r}")
 
 
 # --- the effective ledger ------------------------------------------------------------------
@@ -257,93 +207,65 @@ def related_instruction_hours(program: Mapping) -> Decimal | None:
     return None
 
 
-# --- tallies from the effective ledger -----------------------------------------------------
+# --- reading the running state -------------------------------------------------------------
 
 
-class _Tally:
-    """The effective ledger folded into per-item figures, checked against the program."""
+class _View:
+    """The running state as the achievement rules read it."""
 
-    def __init__(self, program: Mapping, frameworks: Sequence[Mapping], ledger: Sequence[EffectiveEntry]):
-        self.levels: tuple[str, ...] = tuple(program.get("competency_levels") or ())
-        self.hours: dict[str, dict[str, Decimal]] = {t: defaultdict(lambda: ZERO) for t in (OJL_HOURS, RTI_HOURS)}
-        self.hour_entries: dict[str, dict[str, list[EffectiveEntry]]] = {
-            t: defaultdict(list) for t in (OJL_HOURS, RTI_HOURS)
-        }
-        self.competencies: dict[str, tuple[int, EffectiveEntry]] = {}
-        self.statements: dict[str, EffectiveEntry] = {}
+    def __init__(self, rules: ProgramRules, state: RunningState):
+        self.rules, self.state = rules, state
+        self.levels = rules.levels
+        self.statements = state.statements
+        self.best = {cid: state.best(rules, cid) for cid in state.signoffs}
 
-        valid = {t: set(program_items(program, frameworks, t)) for t in ENTRY_TYPES}
-        for entry in ledger:
-            if entry.item not in valid[entry.entry_type]:
-                raise LedgerError(
-                    f"entry {entry.id}: {entry.entry_type} item {entry.item!r} "
-                    f"is not defined by program {program['id']}"
-                )
-            if entry.entry_type in (OJL_HOURS, RTI_HOURS):
-                self.hours[entry.entry_type][entry.item] += parse_hours(entry.value)
-                self.hour_entries[entry.entry_type][entry.item].append(entry)
-            elif entry.entry_type == COMPETENCY:
-                rank = _level_rank(self.levels, entry.value)
-                best = self.competencies.get(entry.item)
-                # Highest level counts; among equal levels the earliest sign-off is the one
-                # that first showed it. A later lower sign-off never lowers it.
-                if best is None or (-rank, entry.date, entry.id) < (-best[0], best[1].date, best[1].id):
-                    self.competencies[entry.item] = (rank, entry)
-            else:
-                if str(entry.value).strip().lower() != ATTAINED:
-                    raise LedgerError(f"entry {entry.id}: statement value {entry.value!r} is not {ATTAINED!r}")
-                first = self.statements.get(entry.item)
-                if first is None or (entry.date, entry.id) < (first.date, first.id):
-                    self.statements[entry.item] = entry
+    def hours(self, entry_type: str, item: str) -> Decimal:
+        return self.state.hours_of(entry_type, item)
 
     def total(self, entry_type: str) -> Decimal:
-        return sum(self.hours[entry_type].values(), ZERO)
+        return self.state.total(entry_type)
 
     def level_of(self, competency_id: str) -> str | None:
-        best = self.competencies.get(competency_id)
-        return None if best is None else self.levels[best[0]]
+        best = self.best.get(competency_id)
+        return None if best is None else best.level
 
     def hours_evidence(self, entry_type: str, items: Iterable[str] | None = None) -> dict:
-        """Hours per item plus who signed them off, over `items` (all items when None)."""
-        wanted = sorted(self.hours[entry_type]) if items is None else list(items)
-        entries = [e for item in wanted for e in self.hour_entries[entry_type].get(item, [])]
+        """Hours per item, the dates they span and who signed them off, over `items` (all when None)."""
+        recorded = self.state.hours[entry_type]
+        wanted = sorted(recorded) if items is None else list(items)
+        found = [recorded[item] for item in wanted if item in recorded]
         return {
-            "hours": {item: format_hours(self.hours[entry_type].get(item, ZERO)) for item in wanted},
-            "total_hours": format_hours(sum((self.hours[entry_type].get(item, ZERO) for item in wanted), ZERO)),
-            "first_date": min(e.date for e in entries).isoformat() if entries else None,
-            "last_date": max(e.date for e in entries).isoformat() if entries else None,
-            "signed_off_by": sorted({e.signed_off_by for e in entries if e.signed_off_by}),
-            "entry_ids": sorted(i for e in entries for i in e.entry_ids),
+            "hours": {item: format_hours(self.hours(entry_type, item)) for item in wanted},
+            "total_hours": format_hours(sum((self.hours(entry_type, item) for item in wanted), ZERO)),
+            "first_date": min(h.first for h in found).isoformat() if found else None,
+            "last_date": max(h.last for h in found).isoformat() if found else None,
+            "signed_off_by": sorted({s for h in found for s in h.signers}),
+            "entries": sum(h.entries for h in found),
         }
 
     def competency_evidence(self, ids: Iterable[str]) -> dict:
-        result = {}
-        for cid in ids:
-            best = self.competencies.get(cid)
-            if best is not None:
-                result[cid] = _sign_off(best[1], level=self.levels[best[0]])
-        return result
+        return {cid: _sign_off(self.best[cid], level=self.best[cid].level) for cid in ids if cid in self.best}
 
     def statement_evidence(self, ids: Iterable[str]) -> dict:
         return {sid: _sign_off(self.statements[sid]) for sid in ids if sid in self.statements}
 
 
-def _sign_off(entry: EffectiveEntry, **extra) -> dict:
+def _sign_off(signoff: SignOff, **extra) -> dict:
     return {
         **extra,
-        "date": entry.date.isoformat(),
-        "signed_off_by": entry.signed_off_by,
-        "entry_ids": list(entry.entry_ids),
+        "date": signoff.date.isoformat(),
+        "signed_off_by": signoff.signed_off_by,
+        "entry_ids": list(signoff.entry_ids),
     }
 
 
 # --- achievements --------------------------------------------------------------------------
 
 
-def _framework_levels(framework: Mapping, tally: _Tally) -> list[AchievementStatus]:
+def _framework_levels(framework: Mapping, tally: _View) -> list[AchievementStatus]:
     statuses = []
     unearned_below: list[str] = []
-    for level in _sorted_levels(framework):
+    for level in sorted_levels(framework):
         ids = tuple(s["id"] for s in level["statements"])
         own_missing = [f"{sid}: not attained" for sid in ids if sid not in tally.statements]
         lower = [f"{lid}: lower level not earned yet" for lid in unearned_below]
@@ -383,9 +305,9 @@ def _work_process_needed(wp: Mapping) -> Decimal:
     return needed
 
 
-def _work_process(wp: Mapping, tally: _Tally) -> AchievementStatus:
+def _work_process(wp: Mapping, tally: _View) -> AchievementStatus:
     needed = _work_process_needed(wp)
-    done = tally.hours[OJL_HOURS].get(wp["id"], ZERO)
+    done = tally.hours(OJL_HOURS, wp["id"])
     earned = done >= needed
     return AchievementStatus(
         key=work_process_key(wp["id"]),
@@ -401,7 +323,7 @@ def _work_process(wp: Mapping, tally: _Tally) -> AchievementStatus:
     )
 
 
-def _related_instruction(program: Mapping, tally: _Tally) -> AchievementStatus | None:
+def _related_instruction(program: Mapping, tally: _View) -> AchievementStatus | None:
     needed = related_instruction_hours(program)
     if needed is None:
         return None
@@ -412,7 +334,7 @@ def _related_instruction(program: Mapping, tally: _Tally) -> AchievementStatus |
         missing.append(_hours_short(RTI_ITEM, done, needed, "RTI", " in total"))
     for course in courses:
         course_needed = _figure(course.get("hours"))
-        course_done = tally.hours[RTI_HOURS].get(course["id"], ZERO)
+        course_done = tally.hours(RTI_HOURS, course["id"])
         if course_needed is not None and course_done < course_needed:
             missing.append(_hours_short(course["id"], course_done, course_needed, "RTI"))
     return AchievementStatus(
@@ -429,7 +351,7 @@ def _related_instruction(program: Mapping, tally: _Tally) -> AchievementStatus |
     )
 
 
-def _competency_shortfalls(program: Mapping, tally: _Tally) -> tuple[list[str], int]:
+def _competency_shortfalls(program: Mapping, tally: _View) -> tuple[list[str], int]:
     levels = tally.levels
     if not levels:
         raise LedgerError(f"program {program['id']} is {program['approach']} but lists no competency levels")
@@ -444,7 +366,7 @@ def _competency_shortfalls(program: Mapping, tally: _Tally) -> tuple[list[str], 
     return missing, len(program.get("competencies") or []) - len(missing)
 
 
-def _occupation(program: Mapping, tally: _Tally) -> AchievementStatus:
+def _occupation(program: Mapping, tally: _View) -> AchievementStatus:
     """The completed apprenticeship, by approach.
 
     - time-based: every work process met, and total OJL >= term.ojl_hours when set;
@@ -467,7 +389,7 @@ def _occupation(program: Mapping, tally: _Tally) -> AchievementStatus:
     wp_missing = []
     for wp in work_processes:
         needed = _work_process_needed(wp)
-        done = tally.hours[OJL_HOURS].get(wp["id"], ZERO)
+        done = tally.hours(OJL_HOURS, wp["id"])
         if done < needed:
             wp_missing.append(_hours_short(wp["id"], done, needed, "OJL"))
 
@@ -519,38 +441,60 @@ def _occupation(program: Mapping, tally: _Tally) -> AchievementStatus:
     )
 
 
-def _totals(program: Mapping, tally: _Tally, ledger: Sequence[EffectiveEntry]) -> dict:
+def _totals(program: Mapping, tally: _View) -> dict:
     counts = {level: 0 for level in tally.levels}
-    for rank, _entry in tally.competencies.values():
-        counts[tally.levels[rank]] += 1
+    for best in tally.best.values():
+        counts[best.level] += 1
     competencies = program.get("competencies") or []
+    state = tally.state
     return {
         "ojl_hours": tally.total(OJL_HOURS),
         "rti_hours": tally.total(RTI_HOURS),
-        "ojl_hours_by_item": dict(sorted(tally.hours[OJL_HOURS].items())),
-        "rti_hours_by_item": dict(sorted(tally.hours[RTI_HOURS].items())),
+        "ojl_hours_by_item": {item: h.hours for item, h in sorted(state.hours[OJL_HOURS].items())},
+        "rti_hours_by_item": {item: h.hours for item, h in sorted(state.hours[RTI_HOURS].items())},
+        "rti_by_year": _rti_years(program, state),
         "competencies": counts,
-        "competencies_not_signed_off": len(competencies) - len(tally.competencies) if tally.levels else 0,
+        "competencies_not_signed_off": len(competencies) - len(tally.best) if tally.levels else 0,
         "statements_attained": len(tally.statements),
-        "effective_entries": len(ledger),
+        "effective_entries": state.entries,
     }
 
 
-def evaluate(program: Mapping, frameworks: Sequence[Mapping], entries: Iterable[LedgerEntry]) -> Progress:
-    """Evaluate one apprentice's ledger against one program version.
+def _rti_years(program: Mapping, state: RunningState) -> list[dict]:
+    """Each enrolment year's RTI hours against the program's yearly figure (see the program
+    README): year n runs from the (n-1)th anniversary of the start date to the day before the
+    next. Years shown: the program's term when it states one, and every year with hours."""
+    if state.start is None:
+        return []
+    per_year = _figure((program.get("related_instruction") or {}).get("hours_per_year"))
+    term = _figure((program.get("term") or {}).get("years"))
+    last = max([*state.rti_years, int(term) - 1 if term else 0])
+    years = []
+    for year in range(last + 1):
+        begins, ends = _anniversary(state.start, year), _anniversary(state.start, year + 1)
+        hours = state.rti_years.get(year, ZERO)
+        years.append({"year": year + 1, "from": begins.isoformat(),
+                      "to": (ends - datetime.timedelta(days=1)).isoformat(), "hours": hours,
+                      "needed": per_year, "met": per_year is None or hours >= per_year})
+    return years
 
-    `frameworks` are the framework files that apply (at least every one the program names),
-    each with `version` set to a string. Raises LedgerError for a ledger or program data the
-    rules cannot read; an unmet requirement is never an error, it is a `missing` reason.
 
-    `totals`: ojl_hours and rti_hours (Decimal), *_hours_by_item, competencies (count per
-    highest level), competencies_not_signed_off, statements_attained, effective_entries.
-    """
-    frameworks = list(frameworks)
-    _check_frameworks(program, frameworks)
-    ledger = effective_ledger(entries)
-    tally = _Tally(program, frameworks, ledger)
+def _anniversary(start: datetime.date, years: int) -> datetime.date:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February in a common year: the year turns on 1 March
+        return datetime.date(start.year + years, 3, 1)
 
+
+def rules_of(program: Mapping, frameworks: Sequence[Mapping]) -> ProgramRules:
+    """The program version read once, checked: what `progress` and `RunningState.add` need."""
+    _check_frameworks(program, list(frameworks))
+    return ProgramRules.of(program, frameworks)
+
+
+def progress(program: Mapping, frameworks: Sequence[Mapping], rules: ProgramRules, state: RunningState) -> Progress:
+    """Where every achievement stands, read from the running state alone."""
+    tally = _View(rules, state)
     achievements: list[AchievementStatus] = []
     for framework in frameworks:
         achievements += _framework_levels(framework, tally)
@@ -560,5 +504,22 @@ def evaluate(program: Mapping, frameworks: Sequence[Mapping], entries: Iterable[
     if related is not None:
         achievements.append(related)
     achievements.append(_occupation(program, tally))
+    return Progress(program_id=program["id"], achievements=tuple(achievements), totals=_totals(program, tally))
 
-    return Progress(program_id=program["id"], achievements=tuple(achievements), totals=_totals(program, tally, ledger))
+
+def evaluate(program: Mapping, frameworks: Sequence[Mapping], entries: Iterable[LedgerEntry],
+             start: datetime.date | None = None) -> Progress:
+    """Evaluate one apprentice's whole ledger against one program version: the reference.
+
+    `frameworks` are the framework files that apply (at least every one the program names),
+    each with `version` set to a string; `start` is the enrolment's start date (RTI years).
+    Raises LedgerError for a ledger or program data the rules cannot read; an unmet
+    requirement is never an error, it is a `missing` reason.
+
+    `totals`: ojl_hours and rti_hours (Decimal), *_hours_by_item, rti_by_year, competencies
+    (count per highest level), competencies_not_signed_off, statements_attained,
+    effective_entries.
+    """
+    frameworks = list(frameworks)
+    rules = rules_of(program, frameworks)
+    return progress(program, frameworks, rules, fold(rules, effective_ledger(entries), start))
