@@ -19,7 +19,8 @@ from issuer.batch import intake, results as batch_results
 from issuer.batch.models import Batch
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
-from issuer.issuance.services import rule_entries
+from issuer.progress.recording import HOUR_TYPES
+from issuer.progress.state import rule_entries
 from issuer.portal import audit, security, services as portal
 from issuer.portal.models import AuditEvent, StaffAccount
 from issuer.programs import catalog
@@ -272,7 +273,7 @@ def enrol():
 
 def _ledger(session, enrollment):
     """The enrollment's ledger, newest first, with what stands after every correction."""
-    standing = {e.id: e for e in effective_ledger(rule_entries(session, enrollment))}
+    standing = {e.id: e for e in effective_ledger(rule_entries(session, enrollment.id))}
     rows = list(session.scalars(select(LedgerEntry).where(LedgerEntry.enrollment_id == enrollment.id)
                                 .order_by(LedgerEntry.id.desc())))
     return rows, standing
@@ -333,7 +334,7 @@ def record(apprentice_id):
         enrollment = _enrollment(session, apprentice)
         entry_type, _, item = web.form("item", 200).partition(":")
         try:
-            if entry_type not in progress.HOUR_TYPES:
+            if entry_type not in HOUR_TYPES:
                 raise portal.PortalError("choose a work process or a course", field="item")
             outcome = progress.record_entry(
                 session, ctx, enrollment, entry_type=entry_type, item=item, value=web.form("hours", 20),

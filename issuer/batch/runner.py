@@ -11,8 +11,8 @@ runner commits chunk n-1 and prepares chunk n+1. Status-list slots are taken a c
 in a short transaction of their own, so the list's lock is never held while signing; slots of
 a chunk lost to a crash stay unused, which the status list allows (indexes are never reused).
 
-Progress rows go through the importer's `record_row`, a savepoint per row and a transaction
-per chunk: they trigger issuance by the rules, as `ler import` does.
+Progress rows go through the importer's `apply_rows`, as `ler import`'s do: a transaction per
+chunk, each apprentice's rows in date order under one savepoint, issuance by the rules.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from issuer.sponsors.models import Sponsor
 log = logging.getLogger(__name__)
 
 COHORT_CHUNK = 500
-PROGRESS_CHUNK = 100
+PROGRESS_CHUNK = importer.CHUNK
 MAX_ATTEMPTS = 3
 
 
@@ -125,6 +125,9 @@ def _after_error(sessions, batch_id: str, owner: str, exc: Exception) -> str:
 
 
 def _run_progress(services, batch_id: str, owner: str, on_progress) -> None:
+    with session_scope(services.sessions) as session:
+        starts = importer.earliest_dates(session.execute(select(BatchRow.line, BatchRow.data).where(
+            BatchRow.batch_id == batch_id, BatchRow.outcome == m.VALID)))
     after = 0
     while True:
         with session_scope(services.sessions) as session:
@@ -135,7 +138,10 @@ def _run_progress(services, batch_id: str, owner: str, on_progress) -> None:
                 return
             _renew(session, batch_id, owner)
             sponsor_id = session.get(Batch, batch_id).sponsor_id
-            outcomes = [_progress_row(session, services, batch_id, sponsor_id, line, data) for line, data in rows]
+            source = f"batch:{batch_id}"
+            results = importer.apply_rows(session, services.issuance, sponsor_id, [(r.line, r.data) for r in rows],
+                                          source=source, recorded_by=source, starts=starts)
+            outcomes = [_progress_outcome(batch_id, result) for result in results]
             session.execute(update(BatchRow), outcomes)
             _renew(session, batch_id, owner, rows_done=len(outcomes),
                    rows_failed=sum(1 for o in outcomes if o["outcome"] == m.ROW_FAILED),
@@ -145,22 +151,12 @@ def _run_progress(services, batch_id: str, owner: str, on_progress) -> None:
             on_progress()
 
 
-def _progress_row(session, services, batch_id, sponsor_id, line, data) -> dict:
-    savepoint = session.begin_nested()
-    try:
-        result = importer.record_row(session, services.issuance, sponsor_id, line, data,
-                                     f"batch:{batch_id}", f"batch:{batch_id}")
-    except Exception as exc:  # one row's surprise must not stop the others
-        savepoint.rollback()
-        log.exception("batch %s line %s", batch_id, line)
-        return _outcome(batch_id, line, m.ROW_FAILED, message=f"{type(exc).__name__}: {exc}")
+def _progress_outcome(batch_id, result: importer.RowResult) -> dict:
     if result.outcome == "error":
-        savepoint.rollback()
-        return _outcome(batch_id, line, m.ROW_FAILED, result.column, result.message)
-    savepoint.commit()
+        return _outcome(batch_id, result.line, m.ROW_FAILED, result.column, result.message)
     if result.outcome == "duplicate":
-        return _outcome(batch_id, line, m.DUPLICATE, message=result.message)
-    return _outcome(batch_id, line, m.RECORDED, credentials=result.credentials or None)
+        return _outcome(batch_id, result.line, m.DUPLICATE, message=result.message)
+    return _outcome(batch_id, result.line, m.RECORDED, credentials=result.credentials or None)
 
 
 def _outcome(batch_id, line, outcome, column=None, message=None, credentials=None) -> dict:

@@ -19,10 +19,10 @@ from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.issuance import content, status
 from issuer.issuance.models import IssuedCredential
 from issuer.portal import audit
-from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion
-from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
-from issuer.rules import LedgerEntry as RuleEntry, evaluate
+from issuer.progress import state as states
+from issuer.progress.models import Apprentice, Enrollment
+from issuer.rules import Progress
 from issuer.sponsors.models import Sponsor
 
 
@@ -37,23 +37,19 @@ class IssuanceContext:
 class IssuanceOutcome:
     issued: list[IssuedCredential] = field(default_factory=list)
     flagged: list[IssuedCredential] = field(default_factory=list)
-
-
-def rule_entries(session: Session, enrollment: Enrollment) -> list[RuleEntry]:
-    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.enrollment_id == enrollment.id)
-                           .order_by(LedgerEntry.id))
-    return [RuleEntry(id=r.id, entry_type=r.entry_type, item=r.item, value=r.value, date=r.entry_date,
-                      signed_off_by=r.signed_off_by, corrects=r.corrects, action=r.action) for r in rows]
+    held: set[str] = field(default_factory=set)
 
 
 def progress_of(session: Session, enrollment: Enrollment):
-    program = session.get(ProgramVersion, enrollment.program_version_id)
-    frameworks = [f.document for f in catalog.frameworks_of(session, program)]
-    return program, frameworks, evaluate(program.document, frameworks, rule_entries(session, enrollment))
+    """(program version, framework documents, progress) of an enrolment, from its running state."""
+    found, progress = states.current(session, enrollment)
+    return session.get(ProgramVersion, found.version_id), found.frameworks, progress
 
 
-def issue_earned(session: Session, ctx: IssuanceContext, enrollment: Enrollment) -> IssuanceOutcome:
-    program, frameworks, progress = progress_of(session, enrollment)
+def issue_earned(session: Session, ctx: IssuanceContext, enrollment: Enrollment, program: ProgramVersion,
+                 frameworks: list[dict], progress: Progress) -> IssuanceOutcome:
+    """Issue what `progress` says is earned and not yet held; flag held rules credentials it no
+    longer earns. `held` of the outcome: every achievement with a credential afterwards."""
     apprentice = session.get(Apprentice, enrollment.apprentice_id)
     sponsor = session.get(Sponsor, apprentice.sponsor_id)
     existing = {c.achievement_key: c for c in session.scalars(select(IssuedCredential).where(
@@ -72,6 +68,7 @@ def issue_earned(session: Session, ctx: IssuanceContext, enrollment: Enrollment)
             held.flagged_for_revocation = True
             held.flag_reason = "no longer earned after a ledger correction: " + "; ".join(achievement.missing[:5])
             outcome.flagged.append(held)
+    outcome.held = set(existing) | {c.achievement_key for c in outcome.issued}
     for credential in outcome.issued:
         audit.record(session, sponsor.id, "credential.issued", f"credential:{credential.id}",
                      apprentice=apprentice.id, achievement=credential.achievement_key)

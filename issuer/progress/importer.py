@@ -1,14 +1,18 @@
-"""`ler import`: progress rows from CSV, each validated and committed on its own.
+"""Progress rows (`ler import`, web and API batches): checked, grouped, applied in chunks.
 
-A bad row is reported with its line and column and skipped; it never undoes the rows before
-it, because every good row is its own transaction (entry plus the credentials it earns).
-Re-importing a file finds every row already recorded and issues nothing new.
+Every row is checked alone first; the good ones are grouped by apprentice and program, put in
+date order and applied a chunk at a time, each chunk one transaction (entries, the running
+state and the credentials they earn), each apprentice once per chunk
+(`issuer.progress.recording`). A bad row is reported with its line and column and skipped; it
+never undoes the rows before it. A crash loses at most the chunk in hand, and running the file
+again finds the committed rows already recorded: re-importing is a no-op.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -17,12 +21,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from issuer.db import session_scope
 from issuer.issuance.services import IssuanceContext
 from issuer.progress import services
+from issuer.progress.recording import MAX_ENTRY_REF, NewEntry, ProgressError, record_entries
 from issuer.progress.validation import EntryError, parse_date
 from issuer.sponsors.models import Sponsor
 
+log = logging.getLogger(__name__)
+
 COLUMNS = ["apprentice_id", "apprentice_name", "apprentice_email", "apprentice_did", "program", "entry_type",
            "item", "value", "date", "signed_off_by"]
+# The sponsor's own reference for a row: with it, two same-day rows alike in every other
+# column are two entries (two real classes), not one row sent twice.
+OPTIONAL_COLUMNS = ["entry_ref"]
 MAX_ROWS = 100_000
+# Rows per transaction: big enough that commits and per-apprentice reads are a small share,
+# small enough that a SQLite batch holds the write lock for well under a second.
+CHUNK = 500
 
 
 @dataclass
@@ -102,61 +115,146 @@ def run_import(sessions: sessionmaker[Session], ctx: IssuanceContext, sponsor_id
         return report
     report.rows.extend(import_rows(sessions, ctx, sponsor_id, rows, source=source, dry_run=dry_run,
                                    recorded_by=recorded_by))
+    report.rows.sort(key=lambda r: r.line)
     return report
 
 
 def import_rows(sessions: sessionmaker[Session], ctx: IssuanceContext, sponsor_id: int,
                 rows: Iterable[tuple[int, dict]], *, source: str, dry_run: bool = False,
-                recorded_by: str = "import") -> Iterator[RowResult]:
-    """The result of each row, as it is done (see `run_import`)."""
+                recorded_by: str = "import", chunk: int = CHUNK) -> Iterator[RowResult]:
+    """The result of each row, a chunk at a time (see `run_import`): every row checked first,
+    then the rows applied apprentice by apprentice in date order, `chunk` rows per transaction."""
+    valid: list[tuple[int, dict]] = []
+    seen: dict[tuple, int] = {}
+    for line, row in rows:
+        error = check_row(line, row)
+        if error is None:
+            key = row_key(row)
+            if key in seen:
+                error = RowResult(line, "error", "apprentice_id", f"duplicate of line {seen[key]}")
+            else:
+                seen[key] = line
+                valid.append((line, row))
+        if error is not None:
+            yield error
     dry_session = sessions() if dry_run else None
     try:
-        seen: dict[tuple, int] = {}
-        for line, row in rows:
-            key = tuple(row.get(c, "") for c in COLUMNS
-                        if c not in ("apprentice_name", "apprentice_email", "apprentice_did"))
-            if key in seen:
-                yield RowResult(line, "error", "apprentice_id", f"duplicate of line {seen[key]}")
-                continue
-            seen[key] = line
+        for part in _chunks(valid, chunk):
             if dry_session is not None:
-                savepoint = dry_session.begin_nested()
-                result = record_row(dry_session, ctx, sponsor_id, line, row, source, recorded_by)
-                (savepoint.rollback if result.outcome == "error" else savepoint.commit)()
-                if result.outcome == "recorded":
-                    result = RowResult(line, "valid", credentials=[f"would issue {a}" for a in result.achievements])
+                for result in apply_rows(dry_session, ctx, sponsor_id, part, source=source, recorded_by=recorded_by):
+                    if result.outcome == "recorded":
+                        result = RowResult(result.line, "valid",
+                                           credentials=[f"would issue {a}" for a in result.achievements])
+                    yield result
             else:
                 with session_scope(sessions) as session:
-                    result = record_row(session, ctx, sponsor_id, line, row, source, recorded_by)
-                    if result.outcome == "error":
-                        session.rollback()
-            yield result
+                    results = apply_rows(session, ctx, sponsor_id, part, source=source, recorded_by=recorded_by)
+                yield from results
     finally:
         if dry_session is not None:
             dry_session.rollback()
             dry_session.close()
 
 
-def record_row(session, ctx, sponsor_id, line, row, source, recorded_by) -> RowResult:
-    """One row in the caller's transaction; an "error" result leaves the caller to roll back."""
+def row_key(row: dict) -> tuple:
+    """What makes two rows of one file the same fact (the apprentice's name and contact aside)."""
+    return tuple(row.get(c, "") for c in COLUMNS + OPTIONAL_COLUMNS
+                 if c not in ("apprentice_name", "apprentice_email", "apprentice_did"))
+
+
+def check_row(line: int, row: dict) -> RowResult | None:
+    """What can be judged of a row alone, before anything is read or written."""
     for column in ("apprentice_id", "program", "entry_type", "item", "value", "date"):
         if not row.get(column):
             return RowResult(line, "error", column, f"{column} is empty")
     try:
-        entry_date = parse_date(row["date"])
-        sponsor = session.get(Sponsor, sponsor_id)
-        apprentice = services.upsert_apprentice(session, sponsor, row["apprentice_id"], row["apprentice_name"],
-                                                row["apprentice_email"], row["apprentice_did"])
-        enrollment = services.enroll(session, sponsor, apprentice, row["program"], start_date=entry_date)
-        outcome = services.record_entry(
-            session, ctx, enrollment, entry_type=row["entry_type"], item=row["item"], value=row["value"],
-            entry_date=entry_date, signed_off_by=row["signed_off_by"] or None, recorded_by=recorded_by,
-            source=f"{source}:{line}")
+        parse_date(row["date"])
     except EntryError as exc:
         return RowResult(line, "error", exc.field, exc.message)
-    except services.ProgressError as exc:
-        return RowResult(line, "error", exc.field, exc.message)
-    if outcome.duplicate:
-        return RowResult(line, "duplicate", message="already recorded")
-    return RowResult(line, "recorded", credentials=[c.id for c in outcome.issuance.issued],
-                     achievements=[c.achievement_key for c in outcome.issuance.issued])
+    if len(row.get("entry_ref") or "") > MAX_ENTRY_REF:
+        return RowResult(line, "error", "entry_ref", f"entry_ref is longer than {MAX_ENTRY_REF} characters")
+    return None
+
+
+def _chunks(rows: list[tuple[int, dict]], size: int) -> Iterator[list[tuple[int, dict]]]:
+    """Rows grouped by apprentice and program, each group in date order, cut into chunks of
+    about `size` rows; a group longer than a chunk goes over several, in order."""
+    groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+    for line, row in rows:
+        groups.setdefault((row["apprentice_id"], row["program"]), []).append((line, row))
+    part: list[tuple[int, dict]] = []
+    for group in groups.values():
+        group.sort(key=lambda item: (item[1]["date"], item[0]))
+        for line_row in group:
+            part.append(line_row)
+            if len(part) >= size:
+                yield part
+                part = []
+    if part:
+        yield part
+
+
+def apply_rows(session: Session, ctx: IssuanceContext, sponsor_id: int, rows: list[tuple[int, dict]], *,
+               source: str, recorded_by: str, starts: dict[tuple[str, str], str] | None = None) -> list[RowResult]:
+    """Checked rows in the caller's transaction, one savepoint per apprentice and program: a
+    group that fails unexpectedly is reported failed and never undoes the others.
+
+    A new enrolment starts on its earliest row's date: `starts` gives it per (apprentice,
+    program) when the rows of one file come over several calls out of date order (a batch)."""
+    sponsor = session.get(Sponsor, sponsor_id)
+    groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+    for line, row in rows:
+        groups.setdefault((row["apprentice_id"], row["program"]), []).append((line, row))
+    results: list[RowResult] = []
+    for group in groups.values():
+        group.sort(key=lambda item: (item[1]["date"], item[0]))
+        savepoint = session.begin_nested()
+        try:
+            start = (starts or {}).get((group[0][1]["apprentice_id"], group[0][1]["program"]), group[0][1]["date"])
+            found = _apply_group(session, ctx, sponsor, group, source, recorded_by, start)
+        except Exception as exc:  # one apprentice's surprise must not stop the others
+            savepoint.rollback()
+            log.exception("%s: rows %s", source, ", ".join(str(line) for line, _ in group))
+            found = [RowResult(line, "error", None, f"{type(exc).__name__}: {exc}") for line, _ in group]
+        else:
+            savepoint.commit()
+        results += found
+    return results
+
+
+def earliest_dates(rows: Iterable[tuple[int, dict]]) -> dict[tuple[str, str], str]:
+    """The earliest date (ISO text) of each apprentice and program among checked rows."""
+    found: dict[tuple[str, str], str] = {}
+    for _line, row in rows:
+        key = (row["apprentice_id"], row["program"])
+        found[key] = min(found.get(key, row["date"]), row["date"])
+    return found
+
+
+def _apply_group(session, ctx, sponsor, group, source, recorded_by, start: str) -> list[RowResult]:
+    first = group[0][1]
+    try:
+        apprentice = services.upsert_apprentice(session, sponsor, first["apprentice_id"], first["apprentice_name"],
+                                                first["apprentice_email"], first["apprentice_did"])
+        enrollment = services.enroll(session, sponsor, apprentice, first["program"],
+                                     start_date=parse_date(start))
+    except ProgressError as exc:
+        return [RowResult(line, "error", exc.field, exc.message) for line, _ in group]
+    entries = [NewEntry(entry_type=row["entry_type"], item=row["item"], value=row["value"],
+                        entry_date=parse_date(row["date"]), signed_off_by=row["signed_off_by"] or None,
+                        source=f"{source}:{line}", entry_ref=row.get("entry_ref") or None) for line, row in group]
+    recorded = record_entries(session, ctx, enrollment, entries, recorded_by=recorded_by)
+    results = []
+    for (line, _row), result in zip(group, recorded.results):
+        if result.error is not None:
+            results.append(RowResult(line, "error", result.error.field, result.error.message))
+        elif result.duplicate:
+            results.append(RowResult(line, "duplicate", message="already recorded"))
+        else:
+            results.append(RowResult(line, "recorded"))
+    # What the group earned is shown on its last recorded row.
+    last = next((r for r in reversed(results) if r.outcome == "recorded"), None)
+    if last is not None:
+        last.credentials = [c.id for c in recorded.issuance.issued]
+        last.achievements = [c.achievement_key for c in recorded.issuance.issued]
+    return results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
@@ -41,10 +41,12 @@ class LedgerEntry(Base):
     """Never updated or deleted: a correction is a later entry naming the one it corrects.
 
     `fingerprint` makes the same fact recorded twice (a re-imported file, a retried request)
-    collide on a unique constraint instead of doubling hours.
+    collide on a unique constraint instead of doubling hours. `entry_ref`, the sponsor's own
+    reference, is part of it when given: two real two-hour classes on one day are two entries.
     """
     __tablename__ = "ledger_entries"
-    __table_args__ = (UniqueConstraint("enrollment_id", "fingerprint"),)
+    __table_args__ = (UniqueConstraint("enrollment_id", "fingerprint"),
+                      Index("ix_ledger_entries_enrollment_day", "enrollment_id", "entry_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
@@ -60,3 +62,14 @@ class LedgerEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
+    entry_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class EnrollmentState(Base):
+    """The rules' running state of one enrolment (`issuer.rules.RunningState` as JSON), updated
+    in the transaction that appends each entry; rebuilt from the ledger when missing."""
+    __tablename__ = "enrollment_states"
+
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), primary_key=True)
+    state: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

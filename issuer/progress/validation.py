@@ -110,13 +110,15 @@ def validate_entry(
     value: str,
     date: datetime.date | str,
     today: datetime.date,
+    items: Mapping[str, frozenset[str]] | None = None,
 ) -> str:
     """Check one entry against `program` (and the `frameworks` that apply to it).
 
     Returns the normalized value: hours as a plain decimal without trailing zeros ("7.50" ->
     "7.5"), a competency level or "attained" in lowercase. `date` may be a date or ISO text.
     Raises EntryError(field, message) on the first problem found, checking the columns in
-    the order entry_type, item, value, date.
+    the order entry_type, item, value, date. `items`: the program's item ids per entry type
+    when the caller keeps them (`issuer.rules.ProgramRules.items`), so they are not listed again.
     """
     if entry_type not in ENTRY_TYPES:
         raise EntryError("entry_type", f"unknown entry type {entry_type!r}; expected one of {', '.join(ENTRY_TYPES)}")
@@ -127,11 +129,13 @@ def validate_entry(
             f"program {program['id']} is {program['approach']} and has no competency levels, "
             "so it takes no competency sign-offs",
         )
-    valid = program_items(program, frameworks, entry_type)
-    if entry_type == STATEMENT and not valid:
-        raise EntryError("entry_type", f"program {program['id']} has no skills framework, so it takes no statements")
-    if item not in valid:
-        raise _unknown_item(program, entry_type, item, valid)
+    known = items[entry_type] if items is not None else None
+    if known is None or item not in known:
+        valid = program_items(program, frameworks, entry_type)
+        if entry_type == STATEMENT and not valid:
+            raise EntryError("entry_type", f"program {program['id']} has no skills framework, so it takes no statements")
+        if item not in valid:
+            raise _unknown_item(program, entry_type, item, valid)
 
     if entry_type in (OJL_HOURS, RTI_HOURS):
         normalized = _hours(value)

@@ -1,0 +1,301 @@
+"""Appending entries to one enrolment's ledger: the path every way progress arrives ends in.
+
+API entries and console forms pass one entry, `ler import` and web batches a date-ordered run
+of one apprentice's rows. In the caller's transaction, under the enrolment's row lock:
+
+1. every entry is checked against the program (pure) and fingerprinted;
+2. the fingerprints already recorded and the hours already on the entries' days are read in
+   one query each, so a re-imported row is a duplicate before the day cap is looked at;
+3. records are inserted together and folded into the running state; a correction is
+   inserted alone and the state rebuilt from the whole ledger (it may take something away);
+4. the state is evaluated once, what it newly earns is issued, and the state is saved.
+
+An entry that fails is reported and skipped; the others go on. Exactly once rests on the
+unique (enrolment, fingerprint) and (apprentice, program version, achievement) keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from issuer.errors import LerError
+from issuer.issuance.services import IssuanceContext, IssuanceOutcome, issue_earned
+from issuer.portal import audit
+from issuer.programs.models import ProgramVersion
+from issuer.progress import state as states
+from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
+from issuer.progress.validation import EntryError, validate_entry
+from issuer.rules import (
+    AMEND,
+    COMPETENCY,
+    OJL_HOURS,
+    RECORD,
+    REVERSE,
+    RTI_HOURS,
+    STATEMENT,
+    EffectiveEntry,
+    LedgerError,
+    effective_ledger,
+    fold,
+)
+from issuer.rules import progress as progress_from_state
+
+HOUR_TYPES = (OJL_HOURS, RTI_HOURS)
+MAX_HOURS_PER_DAY = Decimal(24)
+MAX_ENTRY_REF = 200
+
+
+class ProgressError(LerError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry as it arrives. `entry_ref` is the sponsor's own reference for it."""
+
+    entry_type: str
+    item: str
+    value: str
+    entry_date: date
+    signed_off_by: str | None
+    source: str
+    entry_ref: str | None = None
+    corrects: int | None = None
+    action: str = RECORD
+    reason: str | None = None
+
+
+@dataclass
+class EntryResult:
+    entry: NewEntry
+    entry_id: int | None = None
+    duplicate: bool = False
+    error: ProgressError | None = None
+
+
+@dataclass
+class Recorded:
+    results: list[EntryResult]
+    issuance: IssuanceOutcome = field(default_factory=IssuanceOutcome)
+
+
+def fingerprint(entry_type, item, value, entry_date, signed_off_by, corrects, action, entry_ref=None) -> str:
+    fields = [entry_type, item, value, entry_date.isoformat(), signed_off_by or "", corrects, action]
+    if entry_ref:
+        # Only when given, so every entry recorded before references existed keeps its print.
+        fields.append(entry_ref)
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
+def record_entries(session: Session, ctx: IssuanceContext, enrollment: Enrollment, entries: list[NewEntry], *,
+                   recorded_by: str, today: date | None = None) -> Recorded:
+    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's transaction."""
+    # Serialize work on one enrolment: two entries that each complete a threshold must not
+    # both evaluate without seeing the other (which would issue nothing).
+    session.execute(select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
+    run = _Run(session, enrollment, recorded_by, today or date.today())
+    results = run.apply(entries)
+    issuance = IssuanceOutcome()
+    found = run.book
+    progress = progress_from_state(found.document, found.frameworks, found.rules, run.state)
+    if run.rebuilt or set(progress.earned_keys) - run.state.issued:
+        version = session.get(ProgramVersion, found.version_id)
+        issuance = issue_earned(session, ctx, enrollment, version, found.frameworks, progress)
+        run.state.issued = set(issuance.held)
+    if run.changed:
+        states.save(session, enrollment, run.state)
+        audit.record_many(session, run.events)
+    return Recorded(results, issuance)
+
+
+class _Run:
+    """One call of `record_entries`: the state, the day totals and the prints it keeps current."""
+
+    def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date):
+        self.session, self.enrollment, self.recorded_by, self.today = session, enrollment, recorded_by, today
+        self.book = states.book(session, enrollment.program_version_id)
+        self.state = states.load(session, enrollment)
+        self.sponsor_id = session.get(Apprentice, enrollment.apprentice_id).sponsor_id
+        self.rebuilt = self.changed = False
+        self.events: list[tuple[int, str, str, dict]] = []
+        self.pending: list[tuple[EntryResult, str, str]] = []   # (result, value, fingerprint)
+
+    def apply(self, entries: list[NewEntry]) -> list[EntryResult]:
+        checked = [self._check(entry) for entry in entries]
+        self.prints = self._recorded_prints([c[2] for c in checked if c[2]])
+        self.days = self._day_totals({c[0].entry.entry_date for c in checked if c[2]})
+        for result, value, digest in checked:
+            if result.error is not None:
+                continue
+            if digest in self.prints:
+                result.duplicate = True
+            elif result.entry.action == RECORD:
+                self._record(result, value, digest)
+            else:
+                self._flush()
+                self._correct(result, value, digest)
+        self._flush()
+        return [c[0] for c in checked]
+
+    # --- checks ------------------------------------------------------------------------------
+
+    def _check(self, entry: NewEntry) -> tuple[EntryResult, str, str]:
+        result = EntryResult(entry)
+        try:
+            value, entry_type, item = self._validated(entry)
+        except ProgressError as exc:
+            result.error = exc
+            return result, "", ""
+        digest = fingerprint(entry_type, item, value, entry.entry_date, entry.signed_off_by, entry.corrects,
+                             entry.action, entry.entry_ref)
+        return result, value, digest
+
+    def _validated(self, entry: NewEntry) -> tuple[str, str, str]:
+        entry_type, item, value = entry.entry_type, entry.item, entry.value
+        if entry.action not in (RECORD, REVERSE, AMEND):
+            raise ProgressError("action", f"action must be record, reverse or amend, not {entry.action!r}")
+        if entry.entry_ref is not None and len(entry.entry_ref) > MAX_ENTRY_REF:
+            raise ProgressError("entry_ref", f"entry_ref is longer than {MAX_ENTRY_REF} characters")
+        if entry.action != RECORD:
+            target = self.session.get(LedgerEntry, entry.corrects) if entry.corrects else None
+            if target is None or target.enrollment_id != self.enrollment.id:
+                raise ProgressError("corrects", f"no entry {entry.corrects!r} to correct for this apprentice")
+            if not entry.reason:
+                raise ProgressError("reason", "a correction needs a reason")
+            entry_type, item = target.entry_type, target.item
+            if entry.action == REVERSE:
+                value = target.value
+        try:
+            value = validate_entry(self.book.document, self.book.frameworks, entry_type, item, value,
+                                   entry.entry_date, self.today, items=self.book.rules.items)
+        except EntryError as exc:
+            raise ProgressError(exc.field, exc.message) from None
+        start = self.enrollment.start_date
+        if entry.action != REVERSE and entry.entry_date < start:
+            raise ProgressError("date", f"{entry.entry_date.isoformat()} is before the enrolment's start date "
+                                        f"{start.isoformat()}")
+        if (entry_type == COMPETENCY and entry.action != REVERSE and not entry.signed_off_by
+                and self.book.document.get("competency_signoff_requires_signer")):
+            raise ProgressError("signed_off_by", f"program {self.book.document['id']}'s checklist asks for the "
+                                                 "initials of the supervisor or journeyworker who signs off: "
+                                                 "name who signed it off")
+        return value, entry_type, item
+
+    def _recorded_prints(self, digests: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(digests), 500):
+            found.update(self.session.scalars(select(LedgerEntry.fingerprint).where(
+                LedgerEntry.enrollment_id == self.enrollment.id,
+                LedgerEntry.fingerprint.in_(digests[start:start + 500]))))
+        return found
+
+    def _day_totals(self, days: set[date]) -> dict[date, Decimal]:
+        """Hours already standing on each of `days` (on every day once the ledger holds a
+        correction: an amendment can move hours between days)."""
+        totals: dict[date, Decimal] = defaultdict(Decimal)
+        corrected = self.session.scalar(select(LedgerEntry.id).where(
+            LedgerEntry.enrollment_id == self.enrollment.id, LedgerEntry.action != RECORD).limit(1))
+        if corrected is not None:
+            for entry in effective_ledger(states.rule_entries(self.session, self.enrollment.id)):
+                if entry.entry_type in HOUR_TYPES:
+                    totals[entry.date] += Decimal(entry.value)
+            return totals
+        wanted = sorted(days)
+        for start in range(0, len(wanted), 500):
+            for day, value in self.session.execute(select(LedgerEntry.entry_date, LedgerEntry.value).where(
+                    LedgerEntry.enrollment_id == self.enrollment.id, LedgerEntry.entry_type.in_(HOUR_TYPES),
+                    LedgerEntry.entry_date.in_(wanted[start:start + 500]))):
+                totals[day] += Decimal(value)
+        return totals
+
+    def _over_the_day(self, day: date, hours: Decimal) -> ProgressError | None:
+        total = self.days[day] + hours
+        if total > MAX_HOURS_PER_DAY:
+            return ProgressError("value", f"{total} hours on {day.isoformat()} in total: more than 24 in a day")
+        return None
+
+    # --- appending ---------------------------------------------------------------------------
+
+    def _record(self, result: EntryResult, value: str, digest: str) -> None:
+        entry = result.entry
+        if entry.entry_type in HOUR_TYPES:
+            result.error = self._over_the_day(entry.entry_date, Decimal(value))
+            if result.error is not None:
+                return
+            self.days[entry.entry_date] += Decimal(value)
+        self.prints.add(digest)
+        self.pending.append((result, value, digest))
+
+    def _row(self, entry: NewEntry, entry_type: str, item: str, value: str, digest: str) -> dict:
+        return {"enrollment_id": self.enrollment.id, "entry_type": entry_type, "item": item, "value": value,
+                "entry_date": entry.entry_date, "signed_off_by": entry.signed_off_by,
+                "recorded_by": self.recorded_by, "corrects": entry.corrects, "action": entry.action,
+                "reason": entry.reason, "source": entry.source, "fingerprint": digest, "entry_ref": entry.entry_ref}
+
+    def _insert(self, rows: list[dict]) -> list[int]:
+        statement = insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True)
+        return list(self.session.scalars(statement, rows))
+
+    def _flush(self) -> None:
+        """Insert the pending records together and fold them into the state."""
+        if not self.pending:
+            return
+        rows = [self._row(r.entry, r.entry.entry_type, r.entry.item, value, digest) for r, value, digest in self.pending]
+        for (result, value, _digest), entry_id in zip(self.pending, self._insert(rows)):
+            result.entry_id = entry_id
+            entry = result.entry
+            self.state.add(self.book.rules, EffectiveEntry(entry_id, entry.entry_type, entry.item, value,
+                                                           entry.entry_date, entry.signed_off_by, (entry_id,)))
+            self._audit(entry_id, entry.entry_type, entry.item, value, entry)
+        self.pending = []
+        self.changed = True
+
+    def _correct(self, result: EntryResult, value: str, digest: str) -> None:
+        """A correction reaches back: insert it, then rebuild the state from the whole ledger."""
+        entry = result.entry
+        target = self.session.get(LedgerEntry, entry.corrects)
+        savepoint = self.session.begin_nested()
+        (entry_id,) = self._insert([self._row(entry, target.entry_type, target.item, value, digest)])
+        try:
+            ledger = effective_ledger(states.rule_entries(self.session, self.enrollment.id))
+            rebuilt = fold(self.book.rules, ledger, self.enrollment.start_date)
+        except LedgerError as exc:
+            # The rules refuse a ledger this entry would make ill-formed (say, amending a
+            # reversal); the entry goes, so the apprentice's ledger stays evaluable.
+            savepoint.rollback()
+            result.error = ProgressError("corrects", str(exc))
+            return
+        days: dict[date, Decimal] = defaultdict(Decimal)
+        for standing in ledger:
+            if standing.entry_type in HOUR_TYPES:
+                days[standing.date] += Decimal(standing.value)
+        if entry.action == AMEND and days[entry.entry_date] > MAX_HOURS_PER_DAY:
+            savepoint.rollback()
+            result.error = ProgressError("value", f"{days[entry.entry_date]} hours on {entry.entry_date.isoformat()}"
+                                                  " in total after this amendment: more than 24 in a day")
+            return
+        savepoint.commit()
+        rebuilt.issued = self.state.issued
+        self.state, self.days, self.rebuilt, self.changed = rebuilt, days, True, True
+        self.prints.add(digest)
+        result.entry_id = entry_id
+        self._audit(entry_id, target.entry_type, target.item, value, entry)
+
+    def _audit(self, entry_id: int, entry_type: str, item: str, value: str, entry: NewEntry) -> None:
+        kind = "signoff" if entry_type in (STATEMENT, COMPETENCY) else "ledger"
+        self.events.append((self.sponsor_id, f"{kind}.{entry.action}", f"apprentice:{self.enrollment.apprentice_id}",
+                            {"entry": entry_id, "program": self.enrollment.program_id, "entry_type": entry_type,
+                             "item": item, "value": value, "date": entry.entry_date,
+                             "signed_off_by": entry.signed_off_by, "corrects": entry.corrects,
+                             "reason": entry.reason, "source": entry.source, "entry_ref": entry.entry_ref}))

@@ -1,0 +1,94 @@
+"""Reading an enrolment's ledger and its stored running state.
+
+The state row (`EnrollmentState`) is what makes an entry cost the same on day 4,000 as on
+day 1: recording folds the entry into it, progress pages read it. The whole ledger is read
+only to build a missing state and after a correction (`rebuild`), which is the reference the
+incremental path must agree with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from threading import Lock
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.issuance.models import IssuedCredential
+from issuer.programs import catalog
+from issuer.programs.models import ProgramVersion
+from issuer.progress.models import Enrollment, EnrollmentState, LedgerEntry
+from issuer.rules import LedgerEntry as RuleEntry, ProgramRules, Progress, RunningState, effective_ledger, fold
+from issuer.rules import progress as progress_from_state, rules_of
+
+
+@dataclass(frozen=True)
+class Book:
+    """A program version as the rules read it: its document, its frameworks, its item sets."""
+
+    version_id: int
+    document: dict
+    frameworks: list[dict]
+    rules: ProgramRules
+
+
+# Program and framework versions never change once stored (a new text is a new version), so
+# each is read and checked once per process; keyed by content hash too, so a process that
+# talks to two databases (the tests) never mixes them up.
+_books: dict[tuple[int, str], Book] = {}
+_books_lock = Lock()
+
+
+def book(session: Session, program_version_id: int) -> Book:
+    version = session.get(ProgramVersion, program_version_id)
+    key = (version.id, version.content_hash)
+    found = _books.get(key)
+    if found is None:
+        frameworks = [f.document for f in catalog.frameworks_of(session, version)]
+        found = Book(version.id, version.document, frameworks, rules_of(version.document, frameworks))
+        with _books_lock:
+            _books[key] = found
+    return found
+
+
+def rule_entries(session: Session, enrollment_id: int) -> list[RuleEntry]:
+    rows = session.execute(select(LedgerEntry.id, LedgerEntry.entry_type, LedgerEntry.item, LedgerEntry.value,
+                                  LedgerEntry.entry_date, LedgerEntry.signed_off_by, LedgerEntry.corrects,
+                                  LedgerEntry.action)
+                           .where(LedgerEntry.enrollment_id == enrollment_id).order_by(LedgerEntry.id))
+    return [RuleEntry(id=r.id, entry_type=r.entry_type, item=r.item, value=r.value, date=r.entry_date,
+                      signed_off_by=r.signed_off_by, corrects=r.corrects, action=r.action) for r in rows]
+
+
+def rebuild(session: Session, enrollment: Enrollment, issued: Sequence[str] = ()) -> RunningState:
+    """The state from the whole ledger (raises LedgerError for an ill-formed one)."""
+    found = book(session, enrollment.program_version_id)
+    state = fold(found.rules, effective_ledger(rule_entries(session, enrollment.id)), enrollment.start_date)
+    state.issued = set(issued)
+    return state
+
+
+def load(session: Session, enrollment: Enrollment) -> RunningState:
+    """The stored state, or one built from the ledger when there is none yet."""
+    row = session.get(EnrollmentState, enrollment.id)
+    if row is not None:
+        return RunningState.from_json(row.state)
+    issued = session.scalars(select(IssuedCredential.achievement_key).where(
+        IssuedCredential.apprentice_id == enrollment.apprentice_id,
+        IssuedCredential.program_version_id == enrollment.program_version_id))
+    return rebuild(session, enrollment, list(issued))
+
+
+def save(session: Session, enrollment: Enrollment, state: RunningState) -> None:
+    row = session.get(EnrollmentState, enrollment.id)
+    if row is None:
+        session.add(EnrollmentState(enrollment_id=enrollment.id, state=state.to_json()))
+    else:
+        row.state = state.to_json()
+
+
+def current(session: Session, enrollment: Enrollment) -> tuple[Book, Progress]:
+    """Where the enrolment stands, read from its state."""
+    found = book(session, enrollment.program_version_id)
+    return found, progress_from_state(found.document, found.frameworks, found.rules, load(session, enrollment))
