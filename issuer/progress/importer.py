@@ -16,14 +16,18 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.db import session_scope
 from issuer.issuance.services import IssuanceContext
+from issuer.portal import audit
 from issuer.progress import services
+from issuer.progress.models import Apprentice, Enrollment
 from issuer.progress.recording import MAX_ENTRY_REF, NewEntry, ProgressError, record_entries
 from issuer.progress.validation import EntryError, parse_date
 from issuer.sponsors.models import Sponsor
+from issuer.sponsors.services import sponsor_programs
 
 log = logging.getLogger(__name__)
 
@@ -205,21 +209,69 @@ def apply_rows(session: Session, ctx: IssuanceContext, sponsor_id: int, rows: li
     groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
     for line, row in rows:
         groups.setdefault((row["apprentice_id"], row["program"]), []).append((line, row))
+    known = _Known(session, sponsor, {apprentice for apprentice, _ in groups})
     results: list[RowResult] = []
-    for group in groups.values():
+    events: list = []
+    for key, group in groups.items():
         group.sort(key=lambda item: (item[1]["date"], item[0]))
         savepoint = session.begin_nested()
+        done = len(events)
         try:
-            start = (starts or {}).get((group[0][1]["apprentice_id"], group[0][1]["program"]), group[0][1]["date"])
-            found = _apply_group(session, ctx, sponsor, group, source, recorded_by, start)
+            start = (starts or {}).get(key, group[0][1]["date"])
+            found = _apply_group(session, ctx, known, group, source, recorded_by, start, events)
         except Exception as exc:  # one apprentice's surprise must not stop the others
             savepoint.rollback()
+            del events[done:]
             log.exception("%s: rows %s", source, ", ".join(str(line) for line, _ in group))
             found = [RowResult(line, "error", None, f"{type(exc).__name__}: {exc}") for line, _ in group]
         else:
             savepoint.commit()
         results += found
+    audit.record_many(session, events)
     return results
+
+
+class _Known:
+    """The chunk's apprentices and enrolments that exist already, read in one query each."""
+
+    def __init__(self, session: Session, sponsor: Sponsor, external_ids: set[str]):
+        self.session, self.sponsor = session, sponsor
+        self.programs: list[str] | None = None
+        self.apprentices: dict[str, Apprentice] = {}
+        self.enrollments: dict[tuple[str, str], Enrollment] = {}
+        wanted = sorted(external_ids)
+        for start in range(0, len(wanted), 400):
+            self.apprentices.update((a.external_id, a) for a in session.scalars(select(Apprentice).where(
+                Apprentice.sponsor_id == sponsor.id, Apprentice.external_id.in_(wanted[start:start + 400]))))
+        ids = sorted(a.id for a in self.apprentices.values())
+        for start in range(0, len(ids), 400):
+            self.enrollments.update(((e.apprentice_id, e.program_id), e) for e in session.scalars(
+                select(Enrollment).where(Enrollment.apprentice_id.in_(ids[start:start + 400]))))
+
+    def enrollment(self, row: dict, start: str) -> tuple[Enrollment, bool]:
+        """The row's enrolment, and whether it is new (the apprentice and enrolment are made
+        on their first row, which raises ProgressError when it lacks what they need)."""
+        apprentice = self.apprentices.get(row["apprentice_id"])
+        if apprentice is not None and (apprentice.id, row["program"]) in self.enrollments:
+            return self.enrollments[(apprentice.id, row["program"])], False
+        # Every enrolment of a known apprentice was read, so one not found is new; so is any
+        # of an apprentice made now. One named by our own id (not read above) may not be.
+        new = apprentice is not None
+        if apprentice is None:
+            # Not among the sponsor's own ids read above: our id, or a new apprentice.
+            apprentice = (services.find_apprentice(self.session, self.sponsor, row["apprentice_id"])
+                          if len(row["apprentice_id"]) == services.OUR_ID_LENGTH else None)
+            if apprentice is None:
+                new = True
+                apprentice = services.add_apprentice(self.session, self.sponsor, row["apprentice_id"],
+                                                     row["apprentice_name"], row["apprentice_email"],
+                                                     row["apprentice_did"])
+            self.apprentices[row["apprentice_id"]] = apprentice   # held, so the session keeps it
+        if self.programs is None:
+            self.programs = sponsor_programs(self.session, self.sponsor)
+        enrollment = services.enroll(self.session, self.sponsor, apprentice, row["program"],
+                                     start_date=parse_date(start), new=new, programs=self.programs)
+        return enrollment, new
 
 
 def earliest_dates(rows: Iterable[tuple[int, dict]]) -> dict[tuple[str, str], str]:
@@ -231,19 +283,17 @@ def earliest_dates(rows: Iterable[tuple[int, dict]]) -> dict[tuple[str, str], st
     return found
 
 
-def _apply_group(session, ctx, sponsor, group, source, recorded_by, start: str) -> list[RowResult]:
-    first = group[0][1]
+def _apply_group(session, ctx, known: _Known, group, source, recorded_by, start: str, events: list
+                 ) -> list[RowResult]:
     try:
-        apprentice = services.upsert_apprentice(session, sponsor, first["apprentice_id"], first["apprentice_name"],
-                                                first["apprentice_email"], first["apprentice_did"])
-        enrollment = services.enroll(session, sponsor, apprentice, first["program"],
-                                     start_date=parse_date(start))
+        enrollment, new = known.enrollment(group[0][1], start)
     except ProgressError as exc:
         return [RowResult(line, "error", exc.field, exc.message) for line, _ in group]
     entries = [NewEntry(entry_type=row["entry_type"], item=row["item"], value=row["value"],
                         entry_date=parse_date(row["date"]), signed_off_by=row["signed_off_by"] or None,
                         source=f"{source}:{line}", entry_ref=row.get("entry_ref") or None) for line, row in group]
-    recorded = record_entries(session, ctx, enrollment, entries, recorded_by=recorded_by)
+    recorded = record_entries(session, ctx, enrollment, entries, recorded_by=recorded_by, new=new,
+                              audit_events=events)
     results = []
     for (line, _row), result in zip(group, recorded.results):
         if result.error is not None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
@@ -43,6 +43,7 @@ from issuer.rules import (
     STATEMENT,
     EffectiveEntry,
     LedgerError,
+    RunningState,
     effective_ledger,
     fold,
 )
@@ -99,12 +100,14 @@ def fingerprint(entry_type, item, value, entry_date, signed_off_by, corrects, ac
 
 
 def record_entries(session: Session, ctx: IssuanceContext, enrollment: Enrollment, entries: list[NewEntry], *,
-                   recorded_by: str, today: date | None = None) -> Recorded:
-    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's transaction."""
-    # Serialize work on one enrolment: two entries that each complete a threshold must not
-    # both evaluate without seeing the other (which would issue nothing).
-    session.execute(select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
-    run = _Run(session, enrollment, recorded_by, today or date.today())
+                   recorded_by: str, today: date | None = None, new: bool = False,
+                   audit_events: list | None = None) -> Recorded:
+    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's transaction.
+
+    `new`: the enrolment was created in this transaction, so it has no ledger to read yet.
+    `audit_events`: a list to add the entries' audit events to, for a caller that writes many
+    enrolments' events in one insert; else they are written here."""
+    run = _Run(session, enrollment, recorded_by, today or date.today(), new)
     results = run.apply(entries)
     issuance = IssuanceOutcome()
     found = run.book
@@ -114,18 +117,25 @@ def record_entries(session: Session, ctx: IssuanceContext, enrollment: Enrollmen
         issuance = issue_earned(session, ctx, enrollment, version, found.frameworks, progress)
         run.state.issued = set(issuance.held)
     if run.changed:
-        states.save(session, enrollment, run.state)
-        audit.record_many(session, run.events)
+        states.save(session, enrollment, run.state, run.row)
+        if audit_events is None:
+            audit.record_many(session, run.events)
+        else:
+            audit_events.extend(run.events)
     return Recorded(results, issuance)
 
 
 class _Run:
     """One call of `record_entries`: the state, the day totals and the prints it keeps current."""
 
-    def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date):
+    def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date, new: bool):
         self.session, self.enrollment, self.recorded_by, self.today = session, enrollment, recorded_by, today
+        self.new = new
         self.book = states.book(session, enrollment.program_version_id)
-        self.state = states.load(session, enrollment)
+        # Loading the state takes the enrolment's row lock: two entries that each complete a
+        # threshold must not both evaluate without seeing the other (which would issue nothing).
+        self.row, self.state = ((None, RunningState(start=enrollment.start_date)) if new
+                                else states.stored(session, enrollment, lock=True))
         self.sponsor_id = session.get(Apprentice, enrollment.apprentice_id).sponsor_id
         self.rebuilt = self.changed = False
         self.events: list[tuple[int, str, str, dict]] = []
@@ -133,8 +143,8 @@ class _Run:
 
     def apply(self, entries: list[NewEntry]) -> list[EntryResult]:
         checked = [self._check(entry) for entry in entries]
-        self.prints = self._recorded_prints([c[2] for c in checked if c[2]])
-        self.days = self._day_totals({c[0].entry.entry_date for c in checked if c[2]})
+        self.prints, self.days = self._recorded({c[2] for c in checked if c[2]},
+                                                {c[0].entry.entry_date for c in checked if c[2]})
         for result, value, digest in checked:
             if result.error is not None:
                 continue
@@ -192,32 +202,33 @@ class _Run:
                                                  "name who signed it off")
         return value, entry_type, item
 
-    def _recorded_prints(self, digests: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(digests), 500):
-            found.update(self.session.scalars(select(LedgerEntry.fingerprint).where(
-                LedgerEntry.enrollment_id == self.enrollment.id,
-                LedgerEntry.fingerprint.in_(digests[start:start + 500]))))
-        return found
-
-    def _day_totals(self, days: set[date]) -> dict[date, Decimal]:
-        """Hours already standing on each of `days` (on every day once the ledger holds a
-        correction: an amendment can move hours between days)."""
+    def _recorded(self, digests: set[str], days: set[date]) -> tuple[set[str], dict[date, Decimal]]:
+        """Which of `digests` are recorded already, and the hours standing on each of `days`
+        (on every day once the ledger holds a correction: an amendment can move hours)."""
+        prints: set[str] = set()
         totals: dict[date, Decimal] = defaultdict(Decimal)
-        corrected = self.session.scalar(select(LedgerEntry.id).where(
-            LedgerEntry.enrollment_id == self.enrollment.id, LedgerEntry.action != RECORD).limit(1))
-        if corrected is not None:
+        if self.new:
+            return prints, totals
+        if self.state.corrections:
             for entry in effective_ledger(states.rule_entries(self.session, self.enrollment.id)):
                 if entry.entry_type in HOUR_TYPES:
                     totals[entry.date] += Decimal(entry.value)
-            return totals
-        wanted = sorted(days)
-        for start in range(0, len(wanted), 500):
-            for day, value in self.session.execute(select(LedgerEntry.entry_date, LedgerEntry.value).where(
-                    LedgerEntry.enrollment_id == self.enrollment.id, LedgerEntry.entry_type.in_(HOUR_TYPES),
-                    LedgerEntry.entry_date.in_(wanted[start:start + 500]))):
-                totals[day] += Decimal(value)
-        return totals
+            days = set()
+        digests_left, days_left = sorted(digests), sorted(days)
+        while digests_left or days_left:
+            # One query for both; in slices, to stay under every driver's parameter limit.
+            some_digests, digests_left = digests_left[:400], digests_left[400:]
+            some_days, days_left = days_left[:400], days_left[400:]
+            query = select(LedgerEntry.fingerprint, LedgerEntry.entry_date, LedgerEntry.entry_type,
+                           LedgerEntry.value).where(LedgerEntry.enrollment_id == self.enrollment.id, or_(
+                               LedgerEntry.fingerprint.in_(some_digests),
+                               and_(LedgerEntry.entry_date.in_(some_days), LedgerEntry.entry_type.in_(HOUR_TYPES))))
+            for digest, day, entry_type, value in self.session.execute(query):
+                if digest in digests:
+                    prints.add(digest)
+                if day in days and entry_type in HOUR_TYPES:
+                    totals[day] += Decimal(value)
+        return prints, totals
 
     def _over_the_day(self, day: date, hours: Decimal) -> ProgressError | None:
         total = self.days[day] + hours
@@ -244,8 +255,11 @@ class _Run:
                 "reason": entry.reason, "source": entry.source, "fingerprint": digest, "entry_ref": entry.entry_ref}
 
     def _insert(self, rows: list[dict]) -> list[int]:
-        statement = insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True)
-        return list(self.session.scalars(statement, rows))
+        # Matched back by fingerprint (unique per enrolment) rather than by parameter order,
+        # which would make SQLite insert row by row.
+        statement = insert(LedgerEntry).returning(LedgerEntry.id, LedgerEntry.fingerprint)
+        ids = {digest: entry_id for entry_id, digest in self.session.execute(statement, rows)}
+        return [ids[row["fingerprint"]] for row in rows]
 
     def _flush(self) -> None:
         """Insert the pending records together and fold them into the state."""
@@ -286,7 +300,7 @@ class _Run:
                                                   " in total after this amendment: more than 24 in a day")
             return
         savepoint.commit()
-        rebuilt.issued = self.state.issued
+        rebuilt.issued, rebuilt.corrections = self.state.issued, self.state.corrections + 1
         self.state, self.days, self.rebuilt, self.changed = rebuilt, days, True, True
         self.prints.add(digest)
         result.entry_id = entry_id

@@ -19,6 +19,10 @@ from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
 
 
+# Our apprentice ids are UUIDs; a sponsor's own ids of another length are never looked up as ours.
+OUR_ID_LENGTH = 36
+
+
 @dataclass
 class RecordOutcome:
     entry: LedgerEntry | None
@@ -28,7 +32,7 @@ class RecordOutcome:
 
 def find_apprentice(session: Session, sponsor: Sponsor, apprentice_id: str) -> Apprentice | None:
     """By our id or the sponsor's own id; another sponsor's apprentice is simply not found."""
-    row = session.get(Apprentice, apprentice_id)
+    row = session.get(Apprentice, apprentice_id) if len(apprentice_id) == OUR_ID_LENGTH else None
     if row is not None and row.sponsor_id == sponsor.id:
         return row
     return session.scalars(select(Apprentice).where(Apprentice.sponsor_id == sponsor.id,
@@ -37,28 +41,36 @@ def find_apprentice(session: Session, sponsor: Sponsor, apprentice_id: str) -> A
 
 def upsert_apprentice(session: Session, sponsor: Sponsor, external_id: str, name: str | None,
                       email: str | None, did: str | None) -> Apprentice:
-    apprentice = find_apprentice(session, sponsor, external_id)
-    if apprentice is None:
-        if not name:
-            raise ProgressError("apprentice_name", f"new apprentice {external_id!r} needs a name")
-        if not email and not did:
-            raise ProgressError("apprentice_email", f"new apprentice {external_id!r} needs an email or a DID")
-        if did and not did.startswith("did:"):
-            raise ProgressError("apprentice_did", f"{did!r} is not a DID")
-        apprentice = Apprentice(id=str(uuid.uuid4()), sponsor_id=sponsor.id, external_id=external_id, name=name,
-                                email=email or None, did=did or None)
-        session.add(apprentice)
-        session.flush()
+    return find_apprentice(session, sponsor, external_id) or add_apprentice(session, sponsor, external_id, name,
+                                                                           email, did)
+
+
+def add_apprentice(session: Session, sponsor: Sponsor, external_id: str, name: str | None,
+                   email: str | None, did: str | None) -> Apprentice:
+    """A new apprentice of `sponsor` (the caller knows there is none with this id)."""
+    if not name:
+        raise ProgressError("apprentice_name", f"new apprentice {external_id!r} needs a name")
+    if not email and not did:
+        raise ProgressError("apprentice_email", f"new apprentice {external_id!r} needs an email or a DID")
+    if did and not did.startswith("did:"):
+        raise ProgressError("apprentice_did", f"{did!r} is not a DID")
+    apprentice = Apprentice(id=str(uuid.uuid4()), sponsor_id=sponsor.id, external_id=external_id, name=name,
+                            email=email or None, did=did or None)
+    session.add(apprentice)
+    session.flush()
     return apprentice
 
 
 def enroll(session: Session, sponsor: Sponsor, apprentice: Apprentice, program_id: str,
-           start_date: date | None = None, cohort: str | None = None) -> Enrollment:
-    existing = session.scalars(select(Enrollment).where(Enrollment.apprentice_id == apprentice.id,
-                                                        Enrollment.program_id == program_id)).first()
+           start_date: date | None = None, cohort: str | None = None, *, new: bool = False,
+           programs: list[str] | None = None) -> Enrollment:
+    """The apprentice's enrolment in the program, made when there is none (`new`: the caller
+    knows there is none; `programs`: the sponsor's programs, when the caller has read them)."""
+    existing = None if new else session.scalars(select(Enrollment).where(
+        Enrollment.apprentice_id == apprentice.id, Enrollment.program_id == program_id)).first()
     if existing:
         return existing
-    if program_id not in sponsor_programs(session, sponsor):
+    if program_id not in (programs if programs is not None else sponsor_programs(session, sponsor)):
         raise ProgressError("program", f"unknown program {program_id!r} for this sponsor")
     program = catalog.latest_program(session, program_id)
     enrollment = Enrollment(apprentice_id=apprentice.id, program_id=program_id, program_version_id=program.id,

@@ -19,7 +19,7 @@ from issuer.issuance.models import IssuedCredential
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion
 from issuer.progress.models import Enrollment, EnrollmentState, LedgerEntry
-from issuer.rules import LedgerEntry as RuleEntry, ProgramRules, Progress, RunningState, effective_ledger, fold
+from issuer.rules import RECORD, LedgerEntry as RuleEntry, ProgramRules, Progress, RunningState, effective_ledger, fold
 from issuer.rules import progress as progress_from_state, rules_of
 
 
@@ -34,17 +34,17 @@ class Book:
 
 
 # Program and framework versions never change once stored (a new text is a new version), so
-# each is read and checked once per process; keyed by content hash too, so a process that
-# talks to two databases (the tests) never mixes them up.
-_books: dict[tuple[int, str], Book] = {}
+# each is read and checked once per process; keyed by database too, so a process that talks
+# to two databases (the tests) never mixes them up.
+_books: dict[tuple[str, int], Book] = {}
 _books_lock = Lock()
 
 
 def book(session: Session, program_version_id: int) -> Book:
-    version = session.get(ProgramVersion, program_version_id)
-    key = (version.id, version.content_hash)
+    key = (str(session.get_bind().url), program_version_id)
     found = _books.get(key)
     if found is None:
+        version = session.get(ProgramVersion, program_version_id)
         frameworks = [f.document for f in catalog.frameworks_of(session, version)]
         found = Book(version.id, version.document, frameworks, rules_of(version.document, frameworks))
         with _books_lock:
@@ -64,24 +64,36 @@ def rule_entries(session: Session, enrollment_id: int) -> list[RuleEntry]:
 def rebuild(session: Session, enrollment: Enrollment, issued: Sequence[str] = ()) -> RunningState:
     """The state from the whole ledger (raises LedgerError for an ill-formed one)."""
     found = book(session, enrollment.program_version_id)
-    state = fold(found.rules, effective_ledger(rule_entries(session, enrollment.id)), enrollment.start_date)
+    entries = rule_entries(session, enrollment.id)
+    state = fold(found.rules, effective_ledger(entries), enrollment.start_date)
     state.issued = set(issued)
+    state.corrections = sum(1 for e in entries if e.action != RECORD)
     return state
 
 
-def load(session: Session, enrollment: Enrollment) -> RunningState:
+def load(session: Session, enrollment: Enrollment, lock: bool = False) -> RunningState:
     """The stored state, or one built from the ledger when there is none yet."""
-    row = session.get(EnrollmentState, enrollment.id)
+    return stored(session, enrollment, lock)[1]
+
+
+def stored(session: Session, enrollment: Enrollment, lock: bool = False) -> tuple[EnrollmentState | None,
+                                                                                   RunningState]:
+    """(the state's row, or None when there is none yet; the state). `lock`: hold the
+    enrolment's row lock (through its state row, or the enrolment's) to the transaction's end."""
+    query = select(EnrollmentState).where(EnrollmentState.enrollment_id == enrollment.id)
+    row = session.scalars(query.with_for_update() if lock else query).first()
     if row is not None:
-        return RunningState.from_json(row.state)
+        return row, RunningState.from_json(row.state)
+    if lock:
+        session.execute(select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
     issued = session.scalars(select(IssuedCredential.achievement_key).where(
         IssuedCredential.apprentice_id == enrollment.apprentice_id,
         IssuedCredential.program_version_id == enrollment.program_version_id))
-    return rebuild(session, enrollment, list(issued))
+    return None, rebuild(session, enrollment, list(issued))
 
 
-def save(session: Session, enrollment: Enrollment, state: RunningState) -> None:
-    row = session.get(EnrollmentState, enrollment.id)
+def save(session: Session, enrollment: Enrollment, state: RunningState, row: EnrollmentState | None) -> None:
+    """Store the state in its `row` (from `stored`), or in a new one."""
     if row is None:
         session.add(EnrollmentState(enrollment_id=enrollment.id, state=state.to_json()))
     else:

@@ -154,6 +154,8 @@ class RunningState:
     statements: dict[str, SignOff] = field(default_factory=dict)
     entries: int = 0
     issued: set[str] = field(default_factory=set)
+    # Corrections in the ledger: none means every day's hours are the plain sum of its records.
+    corrections: int = 0
 
     # --- folding entries in -----------------------------------------------------------------
 
@@ -219,6 +221,7 @@ class RunningState:
             "statements": {s: signoff.to_json() for s, signoff in self.statements.items()},
             "entries": self.entries,
             "issued": sorted(self.issued),
+            "corrections": self.corrections,
         }
 
     @classmethod
@@ -231,6 +234,7 @@ class RunningState:
             statements={s: SignOff.from_json(v) for s, v in data["statements"].items()},
             entries=data["entries"],
             issued=set(data["issued"]),
+            corrections=data.get("corrections", 0),
         )
 
     def copy(self) -> RunningState:
