@@ -209,15 +209,34 @@ def apply_rows(session: Session, ctx: IssuanceContext, sponsor_id: int, rows: li
     groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
     for line, row in rows:
         groups.setdefault((row["apprentice_id"], row["program"]), []).append((line, row))
+    for group in groups.values():
+        group.sort(key=lambda item: (item[1]["date"], item[0]))
+    # Optimistically, all groups under one savepoint; only when one fails unexpectedly is the
+    # chunk done again with a savepoint per group (two more round trips per apprentice).
+    whole = session.begin_nested()
+    try:
+        results, events = _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts, False)
+    except Exception:
+        whole.rollback()
+        results, events = _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts, True)
+    else:
+        whole.commit()
+    audit.record_many(session, events)
+    return results
+
+
+def _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts, isolate: bool):
     known = _Known(session, sponsor, {apprentice for apprentice, _ in groups})
     results: list[RowResult] = []
     events: list = []
     for key, group in groups.items():
-        group.sort(key=lambda item: (item[1]["date"], item[0]))
+        start = (starts or {}).get(key, group[0][1]["date"])
+        if not isolate:
+            results += _apply_group(session, ctx, known, group, source, recorded_by, start, events)
+            continue
         savepoint = session.begin_nested()
         done = len(events)
         try:
-            start = (starts or {}).get(key, group[0][1]["date"])
             found = _apply_group(session, ctx, known, group, source, recorded_by, start, events)
         except Exception as exc:  # one apprentice's surprise must not stop the others
             savepoint.rollback()
@@ -227,8 +246,7 @@ def apply_rows(session: Session, ctx: IssuanceContext, sponsor_id: int, rows: li
         else:
             savepoint.commit()
         results += found
-    audit.record_many(session, events)
-    return results
+    return results, events
 
 
 class _Known:
