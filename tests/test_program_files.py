@@ -28,7 +28,7 @@ ALL_IDS = PROGRAM_IDS + [FRAMEWORK_ID]
 PROGRAM_KEYS = [
     "kind", "id", "version", "title", "approach", "onet_soc", "rapids_code",
     "frameworks", "source", "term", "hybrid", "work_processes",
-    "related_instruction", "competencies", "competency_levels", "notes",
+    "related_instruction", "competencies", "competency_levels", "signoff_requires_signer", "notes",
 ]
 SOURCE_KEYS = ["file", "title", "publisher", "date", "reference"]
 TERM_KEYS = ["ojl_hours", "years", "description"]

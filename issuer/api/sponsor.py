@@ -119,7 +119,7 @@ def add_entry(apprentice_id):
                 session, ctx, enrollment, entry_type=str(body.get("entry_type", "")), item=str(body.get("item", "")),
                 value=str(body.get("value", "")), entry_date=entry_date, signed_off_by=body.get("signed_off_by"),
                 recorded_by=f"api:{g.sponsor_name}", source="api", corrects=body.get("corrects"),
-                action=body.get("action", "record"), reason=body.get("reason"))
+                action=body.get("action", "record"), reason=body.get("reason"), entry_ref=_entry_ref(body))
         except EntryError as exc:
             return problem(422, "Unprocessable Entity", exc.message, field=exc.field)
         except services.ProgressError as exc:
@@ -134,11 +134,31 @@ def add_entry(apprentice_id):
         return response
 
 
+def _entry_ref(body: dict) -> str | None:
+    """The sponsor's own reference for the entry (optional): a string of at most 200 characters."""
+    ref = body.get("entry_ref")
+    if ref is not None and not isinstance(ref, str):
+        abort(problem(422, "Unprocessable Entity", "entry_ref must be a string", field="entry_ref"))
+    return ref or None
+
+
 def progress_json(enrollment, progress) -> dict:
-    return {"program": enrollment.program_id, "totals": {k: str(v) for k, v in progress.totals.items()},
+    """Totals as JSON: figures as strings (hours are decimals), lists and objects kept, so the
+    RTI of each enrolment year reads as a list of years."""
+    return {"program": enrollment.program_id, "totals": {k: _figures(v) for k, v in progress.totals.items()},
             "achievements": [{"key": a.key, "kind": a.kind, "title": a.title, "earned": a.earned,
                               "done": str(a.done), "needed": str(a.needed), "missing": list(a.missing)}
                              for a in progress.achievements]}
+
+
+def _figures(value):
+    if isinstance(value, dict):
+        return {str(k): _figures(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_figures(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    return str(value)
 
 
 @bp.get("/apprentices/<apprentice_id>/progress")

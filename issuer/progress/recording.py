@@ -196,7 +196,7 @@ class _Run:
             raise ProgressError("date", f"{entry.entry_date.isoformat()} is before the enrolment's start date "
                                         f"{start.isoformat()}")
         if (entry_type == COMPETENCY and entry.action != REVERSE and not entry.signed_off_by
-                and self.book.document.get("competency_signoff_requires_signer")):
+                and self.book.document.get("signoff_requires_signer")):
             raise ProgressError("signed_off_by", f"program {self.book.document['id']}'s checklist asks for the "
                                                  "initials of the supervisor or journeyworker who signs off: "
                                                  "name who signed it off")
