@@ -17,8 +17,11 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Writers hold it only for one short transaction (a chunk of a batch is a few hundred ms), so
 # this is a ceiling for pathological cases, not a wait anyone should see.
 SQLITE_BUSY_SECONDS = 30
-# True while serving a request that only reads (GET/HEAD): on SQLite its transactions start
-# deferred, so a page never queues behind a batch's write lock (WAL readers see the last commit).
+# True while serving a request that only reads (GET/HEAD): on SQLite its statements run each on
+# its own (no BEGIN), so a page never queues behind a batch's write lock (WAL readers see the
+# last commit). Not a deferred BEGIN: a GET that does write (a session's last-seen time) would
+# then fail at once with "database is locked" whenever a batch had committed since its first
+# read; on its own, the write waits for the lock like any other.
 _reading: ContextVar[bool] = ContextVar("ler_db_reading", default=False)
 
 
@@ -63,8 +66,9 @@ def make_engine(url: str) -> Engine:
             # A deferred transaction that reads and then writes fails with SQLITE_BUSY when
             # another writer committed in between (no busy wait applies). Taking the write
             # lock up front makes concurrent threads queue instead, as row locks do on PostgreSQL.
-            # A read-only request begins deferred: WAL lets it read while a batch writes.
-            connection.exec_driver_sql("BEGIN" if _reading.get() else "BEGIN IMMEDIATE")
+            # A read-only request begins nothing (see `_reading`): WAL lets it read while a batch writes.
+            if not _reading.get():
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
