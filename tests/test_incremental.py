@@ -114,3 +114,19 @@ def test_records_fold_to_the_same_state_in_any_order(order, levels):
 
 def _as_ledger(entries):
     return [LedgerEntry(e.id, e.entry_type, e.item, e.value, e.date, e.signed_off_by) for e in entries]
+
+
+def test_progress_rebuild_recomputes_states_from_the_ledgers(cli, tmp_path):
+    name = f"Rebuild {uuid.uuid4().hex[:8]}"
+    assert cli("sponsors", "create", name).exit_code == 0
+    path = tmp_path / "rows.csv"
+    path.write_text("apprentice_id,apprentice_name,apprentice_email,apprentice_did,program,entry_type,item,value,"
+                    "date,signed_off_by\n" + "".join(
+                        f"B1,Bo,bo@example.org,,ny-csr,ojl_hours,wp-a,8,2024-03-{d:02},J\n" for d in range(1, 14)))
+    assert cli("import", path, "--sponsor", name).exit_code == 0
+    before = json.loads(cli("progress", "B1", "--sponsor", name, "--json").output)
+    result = cli("progress", "rebuild", "B1", "--sponsor", name)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1 enrolment(s) rebuilt from their ledgers; 0 stored state(s) differed or were missing"
+    assert json.loads(cli("progress", "B1", "--sponsor", name, "--json").output) == before
+    assert "104 of 2000 OJL hours" in cli("progress", "--sponsor", name, "B1").output   # options first

@@ -81,11 +81,51 @@ def import_(file, sponsor_name, dry_run, as_json) -> None:
     sys.exit(1 if report.errors or report.header_error else 0)
 
 
-@main.command()
+class _ShowByDefault(click.Group):
+    """`ler progress APPRENTICE` shows an apprentice; `ler progress rebuild` is the subcommand."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] != "--help":
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_ShowByDefault)
+def progress() -> None:
+    """An apprentice's progress (`ler progress APPRENTICE`), or `ler progress rebuild`."""
+
+
+@progress.command("rebuild")
+@click.argument("apprentice", required=False)
+@click.option("--sponsor", "sponsor_name")
+def progress_rebuild(apprentice, sponsor_name) -> None:
+    """Recompute running states from the whole ledgers (every enrolment, or APPRENTICE's)."""
+    from sqlalchemy import select
+    from issuer.db import session_scope
+    from issuer.progress import state as states
+    from issuer.progress.models import Enrollment
+    from issuer.progress.services import find_apprentice
+    svc = services()
+    with session_scope(svc.sessions) as session:
+        query = select(Enrollment.id).order_by(Enrollment.id)
+        if apprentice:
+            row = find_apprentice(session, _sponsor(session, sponsor_name), apprentice)
+            if row is None:
+                raise CliError(f"no apprentice {apprentice!r}")
+            query = query.where(Enrollment.apprentice_id == row.id)
+        ids = list(session.scalars(query))
+    changed = 0
+    for enrollment_id in ids:   # one transaction each: a long rebuild never holds every lock
+        with session_scope(svc.sessions) as session:
+            changed += states.refresh(session, session.get(Enrollment, enrollment_id))
+    click.echo(f"{len(ids)} enrolment(s) rebuilt from their ledgers; {changed} stored state(s) differed or were missing")
+
+
+@progress.command("show")
 @click.argument("apprentice")
 @click.option("--sponsor", "sponsor_name")
 @click.option("--json", "as_json", is_flag=True)
-def progress(apprentice, sponsor_name, as_json) -> None:
+def progress_show(apprentice, sponsor_name, as_json) -> None:
     """Every achievement of APPRENTICE (our id or the sponsor's), with what is still missing."""
     from sqlalchemy import select
     from issuer.api.sponsor import progress_json

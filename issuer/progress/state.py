@@ -86,10 +86,22 @@ def stored(session: Session, enrollment: Enrollment, lock: bool = False) -> tupl
         return row, RunningState.from_json(row.state)
     if lock:
         session.execute(select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
-    issued = session.scalars(select(IssuedCredential.achievement_key).where(
+    return None, rebuild(session, enrollment, _issued(session, enrollment))
+
+
+def _issued(session: Session, enrollment: Enrollment) -> list[str]:
+    return list(session.scalars(select(IssuedCredential.achievement_key).where(
         IssuedCredential.apprentice_id == enrollment.apprentice_id,
-        IssuedCredential.program_version_id == enrollment.program_version_id))
-    return None, rebuild(session, enrollment, list(issued))
+        IssuedCredential.program_version_id == enrollment.program_version_id)))
+
+
+def refresh(session: Session, enrollment: Enrollment) -> bool:
+    """Rebuild the stored state from the whole ledger (`ler progress rebuild`); whether the
+    stored one differed (it never should: the incremental path is tested against this)."""
+    row, before = stored(session, enrollment, lock=True)
+    after = rebuild(session, enrollment, _issued(session, enrollment))
+    save(session, enrollment, after, row)
+    return row is None or before.to_json() != after.to_json()
 
 
 def save(session: Session, enrollment: Enrollment, state: RunningState, row: EnrollmentState | None) -> None:
