@@ -332,6 +332,8 @@ def test_work_process_evidence_summarizes_hours_sign_offs_and_entries():
         "last_date": "2025-01-08",
         "signed_off_by": ["A. Mentor", "B. Mentor"],
         "entries": 2,
+        "items": {"wp-a": {"hours": "9.75", "entries": 2, "first_date": "2025-01-06", "last_date": "2025-01-08",
+                           "signed_off_by": ["A. Mentor", "B. Mentor"]}},
     }
 
 
@@ -368,6 +370,7 @@ def test_amending_a_sign_off_can_lower_it():
         "date": DAY.isoformat(),
         "signed_off_by": "QA Lead",
         "entry_ids": [1, 2],
+        "signoffs": [{"level": "intermediate", "date": DAY.isoformat(), "signed_off_by": "QA Lead"}],
     }
 
 

@@ -117,20 +117,34 @@ def _evidence(status) -> list[dict]:
                  "description": "The sponsor attested this achievement for its cohort; it was not computed "
                                 "from progress ledger entries."}]
     lines = []
-    for item, hours in sorted((evidence.get("hours") or {}).items()):
-        lines.append(f"{item}: {hours} hours")
+    if status.kind in ("work_process", "related_instruction"):
+        lines += _hours_lines(evidence)
+    elif status.kind == "occupation":
+        # Everything that made the apprenticeship: each work process's hours and dates, the
+        # related instruction, each competency's sign-offs (a hybrid keeps its OJL hours).
+        lines += [f"OJL {line}" for line in _hours_lines(evidence.get("ojl") or {})]
+        lines += [f"RTI {line}" for line in _hours_lines(evidence.get("rti") or {})]
     for signoff in evidence.get("signoffs") or []:
         who = signoff.get("signed_off_by") or "unrecorded"
         lines.append(f"{signoff.get('item')}: {signoff.get('value')} on {signoff.get('date')}, signed off by {who}")
     # A level's statements and an occupation's competencies: each attestation, and who made it.
     for kind in ("statements", "competencies"):
         for item, signoff in sorted((evidence.get(kind) or {}).items()):
-            who = signoff.get("signed_off_by") or "unrecorded"
-            lines.append(f"{item}: {signoff.get('level') or 'attained'} on {signoff.get('date')}, signed off by {who}")
+            history = signoff.get("signoffs") or [signoff]
+            said = ", ".join(f"{s.get('level') or 'attained'} on {s.get('date')} by {s.get('signed_off_by') or 'unrecorded'}"
+                             for s in history)
+            lines.append(f"{item}: {signoff.get('level') or 'attained'} ({said})")
     narrative = "; ".join(lines) if lines else f"{status.done} of {status.needed} required"
     return [{"type": ["Evidence"], "name": f"Progress behind: {status.title}", "narrative": narrative[:20000],
              "description": "Summary of the progress ledger entries (OJL hours, related instruction, "
                             "sign-offs) that met this achievement's threshold."}]
+
+
+def _hours_lines(evidence: dict) -> list[str]:
+    """"wp-a: 1500 hours, 2014-01-01 to 2018-02-08 (1500 entries, signed off by J. Mentor)" per item."""
+    return [f"{item}: {found['hours']} hours, {found['first_date']} to {found['last_date']} "
+            f"({found['entries']} entries, signed off by {', '.join(found['signed_off_by']) or 'unrecorded'})"
+            for item, found in sorted((evidence.get("items") or {}).items())]
 
 
 @dataclass(frozen=True)

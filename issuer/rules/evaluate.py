@@ -241,10 +241,20 @@ class _View:
             "last_date": max(h.last for h in found).isoformat() if found else None,
             "signed_off_by": sorted({s for h in found for s in h.signers}),
             "entries": sum(h.entries for h in found),
+            # Each item's own hours and the dates they span: what a credential's evidence lists.
+            "items": {item: {"hours": format_hours(recorded[item].hours), "entries": recorded[item].entries,
+                             "first_date": recorded[item].first.isoformat(),
+                             "last_date": recorded[item].last.isoformat(),
+                             "signed_off_by": sorted(recorded[item].signers)}
+                      for item in wanted if item in recorded},
         }
 
     def competency_evidence(self, ids: Iterable[str]) -> dict:
-        return {cid: _sign_off(self.best[cid], level=self.best[cid].level) for cid in ids if cid in self.best}
+        """The sign-off that counts for each competency, and every sign-off it had (level, who, when)."""
+        return {cid: {**_sign_off(self.best[cid], level=self.best[cid].level),
+                      "signoffs": [{"level": s.level, "date": s.date.isoformat(), "signed_off_by": s.signed_off_by}
+                                   for s in self.state.signoffs[cid]]}
+                for cid in ids if cid in self.best}
 
     def statement_evidence(self, ids: Iterable[str]) -> dict:
         return {sid: _sign_off(self.statements[sid]) for sid in ids if sid in self.statements}
@@ -393,7 +403,8 @@ def _occupation(program: Mapping, tally: _View) -> AchievementStatus:
         if done < needed:
             wp_missing.append(_hours_short(wp["id"], done, needed, "OJL"))
 
-    evidence = {"approach": approach, "ojl": tally.hours_evidence(OJL_HOURS)}
+    evidence = {"approach": approach, "ojl": tally.hours_evidence(OJL_HOURS),
+                "rti": tally.hours_evidence(RTI_HOURS)}
 
     if approach == "time-based":
         term_hours = _figure((program.get("term") or {}).get("ojl_hours"))
