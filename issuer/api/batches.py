@@ -122,13 +122,20 @@ def get_batch(batch_id):
 def approve(batch_id):
     services = _services()
     try:
-        intake.approve(services, g.sponsor_id, batch_id, f"api:{g.sponsor_name}")
+        intake.approve(services, g.sponsor_id, batch_id, f"api:{g.sponsor_name}", attest_anyway=_attest_anyway())
     except intake.BatchError as exc:
         return problem(exc.status, "Not Found" if exc.status == 404 else "Conflict", exc.message)
     with session_scope(services.sessions) as session:
         response = jsonify(_view(session, session.get(Batch, batch_id)))
     response.status_code = 202
     return response
+
+
+def _attest_anyway() -> bool:
+    """`{"attest_anyway": true}` or `?attest_anyway=true`: approve rows the ledger contradicts."""
+    body = request.get_json(silent=True) if request.is_json else None
+    flag = body.get("attest_anyway") if isinstance(body, dict) else request.args.get("attest_anyway")
+    return flag is True or flag in ("true", "1", "yes")
 
 
 def _download(batch_id: str, build, mimetype: str, filename: str):

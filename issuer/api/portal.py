@@ -526,15 +526,18 @@ def batch(batch_id):
     services = web.services()
     with session_scope(services.sessions) as session:
         row = _batch(session, batch_id)
+        awaiting = row.state in ("validated", "failed") and row.kind == intake.COHORT
         return page("portal/batch.html", batch=batch_results.summary(row, services.config.base_url),
-                    errors=batch_results.errors(session, row.id))
+                    errors=batch_results.errors(session, row.id),
+                    contradicted=len(intake.contradicted(services.sessions, row.id)) if awaiting else 0)
 
 
 @bp.post("/batches/<batch_id>/approve")
 @allowed("batches")
 def approve_batch(batch_id):
     try:
-        intake.approve(web.services(), g.staff.sponsor_id, batch_id, f"portal:{g.staff.email}")
+        intake.approve(web.services(), g.staff.sponsor_id, batch_id, f"portal:{g.staff.email}",
+                       attest_anyway=web.form("attest_anyway", 10) == "yes")
     except intake.BatchError as exc:
         raise portal.PortalError(exc.message, exc.status) from None
     return done("portal.batch", "approved", batch_id=batch_id)

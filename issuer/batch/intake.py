@@ -34,19 +34,24 @@ from issuer.batch.lease import LEASE_SECONDS, lease_alive, new_owner
 from issuer.batch.models import Batch, BatchRow
 from issuer.db import session_scope
 from issuer.errors import LerError
+from issuer.portal import audit
 from issuer.issuance.models import IssuedCredential
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion, utcnow
 from issuer.progress import importer
-from issuer.progress.models import Apprentice, Enrollment
+from issuer.progress import state as states
+from issuer.progress.models import Apprentice, Enrollment, EnrollmentState
 from issuer.progress.validation import EntryError, parse_date
-from issuer.rules import evaluate
+from issuer.rules import RunningState, evaluate
+from issuer.rules import progress as progress_from_state
 from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
 
 PROGRESS, COHORT = "progress", "cohort"
 KINDS = (PROGRESS, COHORT)
 COHORT_COLUMNS = ["apprentice_id", "program", "achievement"]
+# Key of a cohort row's stored data: why the ledger contradicts the award it attests.
+CONTRADICTS = "_ledger_contradicts"
 COHORT_OPTIONAL = ["completed_on"]
 MAX_ROWS = importer.MAX_ROWS
 CHUNK = 1000            # rows stored (and cohort rows checked) per transaction
@@ -343,6 +348,7 @@ class _CohortChecker:
         held = {(c.apprentice_id, c.program_version_id, c.achievement_key): c.id for c in session.execute(
             select(IssuedCredential.id, IssuedCredential.apprentice_id, IssuedCredential.program_version_id,
                    IssuedCredential.achievement_key).where(IssuedCredential.apprentice_id.in_(ids)))}
+        self.ledgers = _Ledgers(session, enrollments.values())
         return [self._one(session, batch_id, line, data, apprentices, enrollments, held) for line, data in chunk]
 
     def _one(self, session, batch_id, line, data, apprentices, enrollments, held) -> dict:
@@ -382,7 +388,41 @@ class _CohortChecker:
         row_key = hashlib.sha256(f"{apprentice.id}\n{enrollment.program_version_id}\n{key}".encode()).hexdigest()
         existing = held.get((apprentice.id, enrollment.program_version_id, key))
         message = f"already holds credential {existing}: nothing new will be issued" if existing else None
+        contradiction = None if existing else self.ledgers.contradiction(session, enrollment, key)
+        if contradiction:
+            # Valid, but approving it needs the sponsor's explicit "attest anyway" (see `approve`).
+            resolved[CONTRADICTS] = message = contradiction
         return _row(batch_id, line, resolved, message=message, row_key=row_key)
+
+
+class _Ledgers:
+    """What the ledgers of a chunk's enrolments say, from their running states (one query)."""
+
+    def __init__(self, session, enrollments):
+        ids = [e.id for e in enrollments]
+        self.stored = {row.enrollment_id: row for row in session.scalars(
+            select(EnrollmentState).where(EnrollmentState.enrollment_id.in_(ids)))} if ids else {}
+
+    def contradiction(self, session, enrollment, key: str) -> str | None:
+        """Why the ledger says `key` is not earned, or None when it is. An empty ledger says
+        nothing: the sponsor keeps that apprentice's records elsewhere and attests from them."""
+        row = self.stored.get(enrollment.id)
+        state = RunningState.from_json(row.state) if row is not None else states.load(session, enrollment)
+        if not state.entries:
+            return None
+        found = states.book(session, enrollment.program_version_id)
+        status = progress_from_state(found.document, found.frameworks, found.rules, state).get(key)
+        if status is None or status.earned:
+            return None
+        return ("the ledger contradicts this award (" + "; ".join(status.missing[:3])
+                + (f"; {len(status.missing) - 3} more" if len(status.missing) > 3 else "")
+                + "): approving it needs \"attest anyway\"")
+
+
+def contradicted(sessions, batch_id: str) -> list[tuple[int, str]]:
+    """(line, why) of the valid rows whose award the ledger contradicts."""
+    return [(row.line, row.data[CONTRADICTS]) for row in stored_rows(sessions, batch_id, outcome=m.VALID)
+            if CONTRADICTS in (row.data or {})]
 
 
 def award_status(session, program: ProgramVersion, key: str):
@@ -394,9 +434,19 @@ def award_status(session, program: ProgramVersion, key: str):
     return frameworks, replace(status, earned=True, missing=(), evidence={})
 
 
-def approve(services, sponsor_id: int, batch_id: str, approved_by: str, *, dispatch: bool = True) -> str:
+def approve(services, sponsor_id: int, batch_id: str, approved_by: str, *, dispatch: bool = True,
+            attest_anyway: bool = False) -> str:
     """validated (or failed, to resume it) -> approved; the state after the call. `dispatch`:
-    hand it to a runner now (the queue, or this process's thread); else a poller will."""
+    hand it to a runner now (the queue, or this process's thread); else a poller will.
+
+    Rows attesting what the ledger contradicts (an apprenticeship completed with 104 of 2,000
+    hours) are approved only with `attest_anyway`, which the audit log records with the rows."""
+    against = contradicted(services.sessions, batch_id)
+    if against and not attest_anyway:
+        lines = ", ".join(str(line) for line, _ in against[:10]) + (", ..." if len(against) > 10 else "")
+        raise BatchError(f"{len(against)} row(s) attest an award the ledger contradicts (line(s) {lines}; "
+                         f"line {against[0][0]}: {against[0][1]}); approve with \"attest anyway\" to issue them",
+                         409)
     with session_scope(services.sessions) as session:
         batch = session.get(Batch, batch_id, with_for_update=True)
         if batch is None or batch.sponsor_id != sponsor_id:
@@ -406,6 +456,10 @@ def approve(services, sponsor_id: int, batch_id: str, approved_by: str, *, dispa
         if batch.state in (m.VALIDATED, m.FAILED):
             batch.state, batch.approved_at, batch.approved_by = m.APPROVED, utcnow(), approved_by[:200]
             batch.attempts, batch.message = 0, None
+            if against:
+                audit.record(session, sponsor_id, "batch.attest_anyway", f"batch:{batch_id}", by=audit.Actor(
+                    approved_by[:200]), rows=len(against), lines=[line for line, _ in against[:1000]],
+                    first_reason=against[0][1])
         state = batch.state
     if dispatch and state in (m.APPROVED, m.RUNNING):
         from issuer.batch import jobs

@@ -72,11 +72,11 @@ def _wait(svc, batch_id: str) -> dict:
     return _summary(svc, batch_id, errors=100)
 
 
-def _approve(svc, sponsor_id: int, batch_id: str, wait: bool) -> None:
+def _approve(svc, sponsor_id: int, batch_id: str, wait: bool, attest_anyway: bool = False) -> None:
     """With Redis the workers are told at once. Without, this short-lived process starts no
     thread: `--wait` runs the batch here, else a running `ler serve` picks it up."""
     from issuer.batch import intake
-    intake.approve(svc, sponsor_id, batch_id, "cli", dispatch=bool(svc.config.redis_url))
+    intake.approve(svc, sponsor_id, batch_id, "cli", dispatch=bool(svc.config.redis_url), attest_anyway=attest_anyway)
     if not wait and not svc.config.redis_url:
         click.echo(f"approved: a running 'ler serve' issues it (or 'ler batch approve {batch_id} --wait' here)",
                    err=True)
@@ -97,8 +97,10 @@ def batch() -> None:
 @click.option("--kind", type=click.Choice(["progress", "cohort"]), help="Default: told by the columns.")
 @click.option("--approve", "approve_", is_flag=True, help="Approve at once (bad rows are skipped).")
 @click.option("--wait", is_flag=True, help="Wait until it is done, with a progress bar.")
+@click.option("--attest-anyway", is_flag=True,
+              help="Also issue rows attesting an award the ledger contradicts (recorded in the audit log).")
 @click.option("--json", "as_json", is_flag=True)
-def submit(file, sponsor_name, kind, approve_, wait, as_json) -> None:
+def submit(file, sponsor_name, kind, approve_, wait, attest_anyway, as_json) -> None:
     """Validate FILE (progress CSV or JSON, or cohort-certificate CSV or JSON) into a batch.
 
     Exit status: 0 all rows good, 1 some rows refused, 2 the batch failed."""
@@ -115,7 +117,7 @@ def submit(file, sponsor_name, kind, approve_, wait, as_json) -> None:
         if not created:
             click.echo(f"this file was submitted before, as batch {batch_id}: nothing new is issued", err=True)
         if approve_:
-            _approve(svc, sponsor_id, batch_id, wait)
+            _approve(svc, sponsor_id, batch_id, wait, attest_anyway)
     except intake.BatchError as exc:
         raise CliError(exc.message) from None
     view = _wait(svc, batch_id) if wait else _summary(svc, batch_id, errors=100)
@@ -135,8 +137,10 @@ def status(batch_id, errors, as_json) -> None:
 @batch.command("approve")
 @click.argument("batch_id")
 @click.option("--wait", is_flag=True, help="Wait until it is done, with a progress bar.")
+@click.option("--attest-anyway", is_flag=True,
+              help="Also issue rows attesting an award the ledger contradicts (recorded in the audit log).")
 @click.option("--json", "as_json", is_flag=True)
-def approve(batch_id, wait, as_json) -> None:
+def approve(batch_id, wait, attest_anyway, as_json) -> None:
     """Approve a validated batch (or resume a failed one): its valid rows are issued."""
     from issuer.batch import intake
     from issuer.batch.models import Batch
@@ -148,7 +152,7 @@ def approve(batch_id, wait, as_json) -> None:
             raise CliError(f"no batch {batch_id}")
         sponsor_id = row.sponsor_id
     try:
-        _approve(svc, sponsor_id, batch_id, wait)
+        _approve(svc, sponsor_id, batch_id, wait, attest_anyway)
     except intake.BatchError as exc:
         raise CliError(exc.message) from None
     view = _wait(svc, batch_id) if wait else _summary(svc, batch_id)
