@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from issuer.credentials.schema import schema_errors
 from issuer.db import session_scope
-from issuer.issuance import status as allocation
-from issuer.issuance.models import StatusList
+from issuer.status import allocation
+from issuer.status.models import StatusList
 from issuer.proofs import data_integrity
 from issuer.status import lists, services as status_services
 from issuer.status.models import StatusChange

@@ -18,13 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
-from issuer.issuance import status as allocation
-from issuer.issuance.models import IssuedCredential, StatusList
+from issuer.issuance.models import IssuedCredential
 from issuer.portal import audit
 from issuer.proofs.data_integrity import now_xsd
-from issuer.status import lists
+from issuer.status import allocation, lists
 from issuer.status.lists import MESSAGE, REVOCATION, SUSPENSION
-from issuer.status.models import StatusChange, StatusEntry, StatusListDocument
+from issuer.status.models import StatusChange, StatusEntry, StatusList, StatusListDocument
 
 ACTIONS = {"revoke": REVOCATION, "suspend": SUSPENSION, "reinstate": SUSPENSION}
 MAX_REASON = 2000
