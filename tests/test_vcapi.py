@@ -346,10 +346,13 @@ def test_status_update_of_an_open_badge_by_its_urn(client, services):
     issued = issue_one(client, services)
     body = {"credentialId": issued.document["id"],
             "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "suspension", "status": True}]}
+    refused = client.post("/credentials/status", json=body, headers=issued.auth)
+    assert refused.status_code == 409 and "revoked but not suspended" in refused.get_json()["detail"]
+    body["credentialStatus"][0]["statusPurpose"] = "revocation"
     assert client.post("/credentials/status", json=body, headers=issued.auth).status_code == 200
     result = _verify(client, issued.document)
     status = next(c for c in result.get_json()["checks"] if c["name"] == "status")
-    assert result.status_code == 400 and status["message"].startswith("suspended")
+    assert result.status_code == 400 and status["message"].startswith("revoked")
 
 
 def test_an_open_badge_issued_here_gets_the_single_schema_valid_entry(client, sponsor):
@@ -359,7 +362,7 @@ def test_an_open_badge_issued_here_gets_the_single_schema_valid_entry(client, sp
     response = issue(client, sponsor, credential)
     assert response.status_code == 201, response.get_json()
     vc = response.get_json()["verifiableCredential"]
-    assert isinstance(vc["credentialStatus"], dict) and vc["credentialStatus"]["statusPurpose"] == "message"
+    assert isinstance(vc["credentialStatus"], dict) and vc["credentialStatus"]["statusPurpose"] == "revocation"
     assert schema_errors(vc) == []
     verified = _verify(client, vc)
     assert verified.status_code == 200, verified.get_json()

@@ -32,6 +32,9 @@ class StatusList(Base):
     # lists had owners: those are the platform's and keep their in-order indexes.
     issuer: Mapped[str | None] = mapped_column(String(500), index=True, nullable=True)
     shuffle_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Lists made before Open Badges carried a one-bit revocation entry (revision 0011) may hold
+    # credentials with the two-bit `message` entry: they keep publishing that view too.
+    legacy_message: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
