@@ -9,7 +9,7 @@ import json
 import click
 
 from issuer.cli import CliError, services
-from issuer.cli.records import credentials
+from issuer.cli.records import credentials, sponsors
 
 
 def _change(credential_id: str, action: str, reason: str, as_json: bool) -> None:
@@ -115,3 +115,23 @@ def status(credential_id, as_json) -> None:
         click.echo(f"  ({status_services.NOT_SUSPENDABLE})")
     for change in history:
         click.echo(f"  {change['at']}  {change['action']:9} by {change['actor']}: {change['reason']}")
+
+
+@sponsors.command("vcapi-status")
+@click.argument("sponsor")
+@click.argument("setting", type=click.Choice(["on", "off"]))
+def vcapi_status(sponsor, setting) -> None:
+    """Whether SPONSOR's credentials issued through the VC-API get status entries (revocation and
+    suspension; revocation only for Open Badges) without the caller asking in
+    options.credentialStatus. Off by default: the caller gets its credential and a proof only."""
+    from issuer.db import session_scope
+    from issuer.portal import audit
+    from issuer.sponsors.services import find_sponsor
+    svc = services()
+    with session_scope(svc.sessions) as session:
+        row = find_sponsor(session, sponsor)
+        if row is None:
+            raise CliError(f"no sponsor {sponsor!r}")
+        row.vcapi_status = setting == "on"
+        audit.record(session, row.id, "sponsor.vcapi_status", f"sponsor:{row.slug}", setting=setting)
+    click.echo(f"{sponsor}: VC-API credentials get status entries {'always' if setting == 'on' else 'when asked'}")

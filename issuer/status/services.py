@@ -146,6 +146,8 @@ def change(session: Session, ctx, slots: list[Slot], action: str, reason: str, a
         raise StatusError(f"the reason is longer than {MAX_REASON} characters", 422)
     if not slots:
         raise StatusError("no such credential", 404)
+    if not any(slot.purposes for slot in slots):
+        raise StatusError("the credential was issued without a status entry: no verifier could see a change")
     if action == "suspend" and not any(slot.suspendable for slot in slots):
         raise StatusError(NOT_SUSPENDABLE)
     now = datetime.now(timezone.utc)

@@ -28,6 +28,7 @@ from issuer.proofs.did import Resolver
 from issuer.verify import legacy
 from issuer.verify.result import FAIL, PASS, SKIPPED, WARNING, VerificationResult
 from issuer.verify.schemas import schema_problems
+from issuer.verify.integrity import related_resource_problems
 from issuer.verify.vcdm import as_list, credential_problems
 
 OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
@@ -317,7 +318,8 @@ def verify_credential(
             return result
     result.credential = credential
 
-    problems = credential_problems(credential, everywhere=False)
+    problems = credential_problems(credential, everywhere=False) + related_resource_problems(
+        credential, getattr(loader, "store", None))
     if problems:
         result.add("structure", FAIL, "; ".join(problems[:8]))
     else:
