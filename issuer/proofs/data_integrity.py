@@ -28,6 +28,11 @@ from issuer.proofs.did import Resolver, ResolutionError
 EDDSA_SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")       # what the service's own keys sign with
 ECDSA_SUITES = ("ecdsa-rdfc-2019", "ecdsa-jcs-2019")
 SUITES = EDDSA_SUITES + ECDSA_SUITES
+# Verified, never produced: `eddsa-2022` is the name eddsa-rdfc-2022 had in the VC-DI-EdDSA drafts
+# (2022-2023), the same algorithm (RDFC canonicalization, SHA-256, Ed25519), still on credentials
+# digitalbazaar's and DCC's older issuers signed. The proof configuration keeps its own name, so
+# the signed bytes are what that issuer hashed.
+LEGACY_SUITES = {"eddsa-2022": "eddsa-rdfc-2022"}
 PROOF_TYPE = "DataIntegrityProof"
 # The key families each suite signs with, and the hash each family's suites use.
 _SUITE_FAMILIES = {"eddsa": ("Ed25519",), "ecdsa": ("P-256", "P-384")}
@@ -143,7 +148,7 @@ def verify_proof(
             return _fail(f"the proof has no '{member}'", proof)
     if proof["type"] != PROOF_TYPE:
         return _fail(f"proof type {proof['type']!r} is not {PROOF_TYPE}", proof)
-    suite = proof["cryptosuite"]
+    suite = LEGACY_SUITES.get(proof["cryptosuite"], proof["cryptosuite"])
     if suite not in SUITES:
         return _fail(f"unsupported cryptosuite {suite!r}", proof)
     if proof["proofPurpose"] != expected_purpose:
@@ -197,6 +202,6 @@ def verify_proof(
     if not method.public_key.verify(signature, data):
         return ProofOutcome(False, "the signature does not match the document: it was changed after signing "
                                    "or signed with another key", method.id, method.controller)
-    return ProofOutcome(True, f"{suite} signature verified with {method.id}", method.id, method.controller,
-                        proof.get("created"))
+    return ProofOutcome(True, f"{proof['cryptosuite']} signature verified with {method.id}", method.id,
+                        method.controller, proof.get("created"))
 

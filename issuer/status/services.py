@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
+from issuer.issuance.lookup import stored_credential
 from issuer.issuance.models import IssuedCredential
 from issuer.portal import audit
 from issuer.proofs.data_integrity import now_xsd
@@ -69,10 +70,6 @@ class ChangeOutcome:
                 "suspended": self.suspended, "changedAt": self.changed_at}
 
 
-def _uuid_of(credential_id: str) -> str:
-    return credential_id[len("urn:uuid:"):] if credential_id.startswith("urn:uuid:") else credential_id
-
-
 def find_slots(session: Session, sponsor_id: int | None, credential_id: str) -> list[Slot]:
     """Every slot of `credential_id` (our row id, its urn:uuid, or a VC-API credential's id).
 
@@ -80,7 +77,7 @@ def find_slots(session: Session, sponsor_id: int | None, credential_id: str) -> 
     credentials are not found, exactly like credentials that do not exist.
     """
     slots: dict[tuple[int, int], Slot] = {}
-    row = session.get(IssuedCredential, _uuid_of(credential_id)) if len(_uuid_of(credential_id)) <= 36 else None
+    row = stored_credential(session, credential_id)
     if row is not None and sponsor_id in (None, row.sponsor_id):
         slots[(row.status_list_id, row.status_index)] = Slot(row.status_list_id, row.status_index, row.sponsor_id,
                                                              row.document.get("id"), lists.purposes_of(row.document))
