@@ -39,7 +39,7 @@ MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 # Proofs whose verification canonicalizes the document in safe mode, so that it is also the
 # jsonld check (a cryptosuite, or the legacy proof type).
-RDFC_PROOFS = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", legacy.PROOF_TYPE, *data_integrity.LEGACY_SUITES)
+RDFC_PROOFS = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "ecdsa-sd-2023", legacy.PROOF_TYPE, *data_integrity.LEGACY_SUITES)
 
 Checker = Callable[[dict, VerificationResult], None]
 # Called with the moment of verification as well, since lists have their own validity period.
