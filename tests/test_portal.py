@@ -277,15 +277,18 @@ def test_viewers_and_coordinators_cannot_revoke_administrators_can(app, client, 
     assert viewer.post("/portal/apprentices/new", {"name": "X", "program": "ny-csr"}).status_code == 403
     assert viewer.get("/portal/audit").status_code == 403 and viewer.get("/portal/keys").status_code == 403
 
-    assert admin.post(f"/portal/credentials/{credential}/status", {"action": "suspend", "reason": ""}).status_code == 422
-    assert admin.post(f"/portal/credentials/{credential}/status", {
-        "action": "suspend", "reason": "under review"}).status_code == 303
+    assert admin.post(f"/portal/credentials/{credential}/status", {"action": "revoke", "reason": ""}).status_code == 422
+    # An Open Badge carries one revocation entry: suspension is not offered, and says why.
+    form = admin.get(f"/portal/credentials/{credential}").get_data(as_text=True)
+    assert 'value="suspend"' not in form and "revoked but not suspended" in form
+    refused = admin.post(f"/portal/credentials/{credential}/status", {"action": "suspend", "reason": "under review"})
+    assert refused.status_code == 409 and "revoked but not suspended" in refused.get_data(as_text=True)
     with session_scope(services.sessions) as session:
         slots = status.find_slots(session, None, credential)
-        assert status.current(session, slots[0]) == (False, True)
-    assert "under review" in admin.get(f"/portal/credentials/{credential}").get_data(as_text=True)
+        assert status.current(session, slots[0]) == (False, False)
     assert admin.post(f"/portal/credentials/{credential}/status", {
         "action": "revoke", "reason": "issued in error"}).status_code == 303
+    assert "issued in error" in admin.get(f"/portal/credentials/{credential}").get_data(as_text=True)
     assert "Revoked" in admin.get("/portal/credentials?state=revoked").get_data(as_text=True)
 
 

@@ -14,14 +14,14 @@ from sqlalchemy import select
 
 from issuer.credentials.schema import schema_errors
 from issuer.db import session_scope
-from issuer.issuance import status as allocation
-from issuer.issuance.models import StatusList
+from issuer.status import allocation
+from issuer.status.models import StatusList
 from issuer.proofs import data_integrity
 from issuer.status import lists, services as status_services
 from issuer.status.models import StatusChange
 from issuer.verify.service import FRESH_SECONDS
 
-from verify_support import issue_one, new_sponsor
+from verify_support import issue_one, make_legacy, new_sponsor
 
 BASE = "https://issuer.example"
 
@@ -55,15 +55,17 @@ def test_codec_round_trip_and_bit_order():
         lists.decode(bomb)
 
 
-def test_open_badge_carries_one_schema_valid_message_entry(client, services):
+def test_open_badge_carries_one_schema_valid_revocation_entry(client, services):
     issued = issue_one(client, services)
     entry = issued.document["credentialStatus"]
     assert isinstance(entry, dict), "the OB 3.0 schema allows a single credentialStatus object"
     assert schema_errors(issued.document) == []
-    assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "message"
-    assert entry["statusSize"] == 2 and len(entry["statusMessage"]) == 4
+    # One bit at statusListIndex, the purpose every BSL verifier reads (issue 11).
+    assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
+    assert "statusSize" not in entry and "statusMessage" not in entry
     assert entry["statusListIndex"].isdigit()
-    assert entry["statusListCredential"].startswith(f"{BASE}/status/")
+    assert entry["statusListCredential"].startswith(f"{BASE}/status/") and entry["statusListCredential"].endswith(
+        "/revocation")
     assert entry["id"] != entry["statusListCredential"]
 
 
@@ -78,17 +80,18 @@ def test_published_list_is_a_signed_cacheable_bitstring_status_list(client, serv
     issuer = issued.document["issuer"]["id"]
     assert document["issuer"] == issuer                                # a plain string: the credential's issuer
     subject = document["credentialSubject"]
-    assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "message"
-    assert len(_bits(subject["encodedList"])) * 8 // 2 >= 131_072
+    assert subject["type"] == "BitstringStatusList" and subject["statusPurpose"] == "revocation"
+    assert len(_bits(subject["encodedList"])) * 8 == 131_072
     proof = document["proof"]
     assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["verificationMethod"].startswith(issuer + "#")
     outcome = data_integrity.verify_proof(document, proof, resolver=services.identity.resolver(), loader=services.loader)
     assert outcome.verified, outcome.message
     again = client.get(url[len(BASE):], headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
-    for purpose in ("revocation", "suspension"):
-        other = _list(client, url.rsplit("/", 1)[0] + f"/{purpose}").get_json()
-        assert other["credentialSubject"]["statusPurpose"] == purpose
+    other = _list(client, url.rsplit("/", 1)[0] + "/suspension").get_json()
+    assert other["credentialSubject"]["statusPurpose"] == "suspension"
+    # The two-bit message view is published only by lists made before revision 0011.
+    assert client.get(url[len(BASE):].rsplit("/", 1)[0] + "/message").status_code == 404
     assert client.post(url[len(BASE):] + "/publish", json={}).status_code == 204
     assert client.get("/status/999999/revocation").status_code == 404
     assert client.get(url[len(BASE):].rsplit("/", 1)[0] + "/nonsense").status_code == 404
@@ -104,36 +107,55 @@ def _value(client, url: str, index: int) -> int:
     return lists.read_value(_bits(subject["encodedList"]), index, 2 if subject["statusPurpose"] == "message" else 1)
 
 
-def test_suspend_reinstate_revoke_through_the_sponsor_api(client, services):
+def test_open_badge_is_revoked_not_suspended_through_the_sponsor_api(client, services):
     issued = issue_one(client, services)
     url, index = _slot(issued.document)
     base = f"/api/v1/credentials/{issued.id}"
     etag = _list(client, url).headers["ETag"]
 
-    response = client.post(f"{base}/suspend", json={"reason": "under investigation"}, headers=issued.auth)
-    assert response.status_code == 200, response.get_json()
-    assert response.get_json()["suspended"] is True
-    assert _value(client, url, index) == 1                                    # re-signed at once
-    assert _list(client, url).headers["ETag"] != etag
-    assert _value(client, url.replace("/message", "/suspension"), index) == 1
-    assert client.post(f"{base}/suspend", json={"reason": "again"}, headers=issued.auth).status_code == 409
-
-    assert client.post(f"{base}/reinstate", json={"reason": "cleared"}, headers=issued.auth).status_code == 200
-    assert _value(client, url, index) == 0
-    assert client.post(f"{base}/reinstate", json={"reason": "again"}, headers=issued.auth).status_code == 409
+    refused = client.post(f"{base}/suspend", json={"reason": "under investigation"}, headers=issued.auth)
+    assert refused.status_code == 409 and "revoked but not suspended" in refused.get_json()["detail"]
+    state = client.get(f"{base}/status", headers=issued.auth).get_json()
+    assert state["suspendable"] is False and "one" in state["notSuspendableBecause"]
+    assert client.post(f"{base}/reinstate", json={"reason": "x"}, headers=issued.auth).status_code == 409
 
     assert client.post(f"{base}/revoke", json={"reason": "issued in error"}, headers=issued.auth).status_code == 200
-    assert _value(client, url, index) == 2
-    assert _value(client, url.replace("/message", "/revocation"), index) == 1
-    for action in ("revoke", "suspend", "reinstate"):
+    assert _list(client, url).headers["ETag"] != etag                         # re-signed at once
+    assert _value(client, url, index) == 1
+    assert lists.decode(_list(client, url).get_json()["credentialSubject"]["encodedList"]).count(0) == 131_072 // 8 - 1
+    for action in ("revoke", "reinstate"):
         refused = client.post(f"{base}/{action}", json={"reason": "x"}, headers=issued.auth)
         assert refused.status_code == 409 and "revoked" in refused.get_json()["detail"]
 
     history = client.get(f"{base}/status", headers=issued.auth).get_json()
     assert history["revoked"] is True
-    assert [(h["action"], h["reason"]) for h in history["history"]] == [
-        ("suspend", "under investigation"), ("reinstate", "cleared"), ("revoke", "issued in error")]
+    assert [(h["action"], h["reason"]) for h in history["history"]] == [("revoke", "issued in error")]
     assert all(h["actor"].startswith("api:Acme") and h["at"] for h in history["history"])
+
+
+def test_a_credential_issued_with_a_message_entry_stays_suspendable_and_verifiable(client, services):
+    """Open Badges issued before revision 0011 carry the two-bit message entry: their list keeps
+    publishing that view, and suspension, which that entry can show, stays offered."""
+    from issuer.verify.service import Verifier
+    issued = make_legacy(services, issue_one(client, services))
+    url, index = _slot(issued.document)
+    assert url.endswith("/message") and issued.document["credentialStatus"]["statusSize"] == 2
+    verifier = Verifier.for_services(services)
+    assert verifier.credential(issued.document).verified
+    base = f"/api/v1/credentials/{issued.id}"
+    response = client.post(f"{base}/suspend", json={"reason": "under investigation"}, headers=issued.auth)
+    assert response.status_code == 200, response.get_json()
+    assert _value(client, url, index) == 1
+    assert _value(client, url.replace("/message", "/suspension"), index) == 1
+    status = verifier.credential(issued.document).check("status")
+    assert status.outcome == "fail" and status.message.startswith("suspended")
+    assert client.post(f"{base}/reinstate", json={"reason": "cleared"}, headers=issued.auth).status_code == 200
+    assert _value(client, url, index) == 0 and verifier.credential(issued.document).verified
+    assert client.post(f"{base}/revoke", json={"reason": "fraud"}, headers=issued.auth).status_code == 200
+    assert _value(client, url, index) == 2
+    assert _value(client, url.replace("/message", "/revocation"), index) == 1
+    result = verifier.credential(issued.document)
+    assert not result.verified and result.check("status").message.startswith("revoked")
 
 
 def test_sponsor_api_needs_a_reason_and_the_right_sponsor(client, services):
@@ -155,23 +177,27 @@ def test_cli_revoke_suspend_reinstate_with_audit(cli, client, services):
     issued = issue_one(client, services)
     urn = issued.document["id"]
     assert cli("credentials", "revoke", issued.id).exit_code == 2                       # --reason is required
-    result = cli("credentials", "suspend", urn, "--reason", "paperwork missing", "--json")
+    refused = cli("credentials", "suspend", urn, "--reason", "paperwork missing")
+    assert refused.exit_code == 1 and "revoked but not suspended" in refused.output
+    assert "revoked but not suspended" in cli("credentials", "status", issued.id).output
+    legacy = make_legacy(services, issue_one(client, services, name="Cy Dunn", email="cy@example.org"))
+    result = cli("credentials", "suspend", legacy.document["id"], "--reason", "paperwork missing", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["suspended"] is True
-    assert "suspended" in cli("credentials", "status", issued.id).output
-    result = cli("credentials", "reinstate", issued.id, "--reason", "paperwork found")
+    assert "suspended" in cli("credentials", "status", legacy.id).output
+    result = cli("credentials", "reinstate", legacy.id, "--reason", "paperwork found")
     assert result.exit_code == 0 and "now valid" in result.output
-    result = cli("credentials", "revoke", issued.id, "--reason", "fraud")
+    result = cli("credentials", "revoke", urn, "--reason", "fraud")
     assert result.exit_code == 0 and "now revoked" in result.output
     refused = cli("credentials", "reinstate", issued.id, "--reason", "oops")
     assert refused.exit_code == 1 and "permanent" in refused.output
     assert cli("credentials", "revoke", "urn:uuid:00000000-0000-0000-0000-000000000000", "--reason", "x").exit_code == 1
     history = json.loads(cli("credentials", "status", issued.id, "--json").output)["history"]
-    assert [h["action"] for h in history] == ["suspend", "reinstate", "revoke"]
+    assert [h["action"] for h in history] == ["revoke"]
     assert all(h["actor"].startswith("cli:") for h in history)
     with session_scope(services.sessions) as session:
-        rows = session.scalars(select(StatusChange).where(StatusChange.credential_id == urn)).all()
-        assert [r.reason for r in rows] == ["paperwork missing", "paperwork found", "fraud"]
+        rows = session.scalars(select(StatusChange).where(StatusChange.credential_id == legacy.document["id"])).all()
+        assert [r.reason for r in rows] == ["paperwork missing", "paperwork found"]
 
 
 def test_status_outcomes_through_the_verifier(client, services):
@@ -179,13 +205,7 @@ def test_status_outcomes_through_the_verifier(client, services):
     issued = issue_one(client, services)
     verifier = Verifier.for_services(services)
     assert verifier.credential(issued.document).check("status").outcome == "pass"
-    base = f"/api/v1/credentials/{issued.id}"
-    client.post(f"{base}/suspend", json={"reason": "hold"}, headers=issued.auth)
-    status = verifier.credential(issued.document).check("status")
-    assert status.outcome == "fail" and status.message.startswith("suspended")
-    client.post(f"{base}/reinstate", json={"reason": "ok"}, headers=issued.auth)
-    assert verifier.credential(issued.document).verified
-    client.post(f"{base}/revoke", json={"reason": "gone"}, headers=issued.auth)
+    client.post(f"/api/v1/credentials/{issued.id}/revoke", json={"reason": "gone"}, headers=issued.auth)
     result = verifier.credential(issued.document)
     assert not result.verified and result.check("status").message.startswith("revoked")
 
@@ -199,9 +219,9 @@ def test_a_status_list_with_a_broken_signature_fails_the_status_check(client, se
     verifier = Verifier.for_services(services)
     assert verifier.credential(issued.document).verified
     with session_scope(services.sessions) as session:
-        row = session.get(StatusListDocument, (list_id, "message"))
+        row = session.get(StatusListDocument, (list_id, "revocation"))
         forged = json.loads(json.dumps(row.document))
-        forged["credentialSubject"]["encodedList"] = lists.encode({index: 2}, 2)   # "revoked", unsigned
+        forged["credentialSubject"]["encodedList"] = lists.encode({index: 1})    # "revoked", unsigned
         row.document, row.etag = forged, "0" * 64                                 # the row rewritten whole
     time.sleep(FRESH_SECONDS + 0.05)          # another process's write: seen within FRESH_SECONDS
     try:
@@ -291,3 +311,27 @@ def test_a_verifier_a_little_behind_the_issuers_clock_still_accepts(client, serv
     late = verify(timedelta(hours=1))
     assert late.check("dates").outcome == "fail" and "not yet valid" in late.check("dates").message
     assert late.check("status").outcome == "fail" and "not yet valid" in late.check("status").message
+
+
+def test_a_message_credential_is_reissued_with_a_revocation_entry_for_its_slot(cli, client, services):
+    from issuer.verify.service import Verifier
+    from issuer.issuance.models import IssuedCredential
+    from issuer.sponsors.models import Sponsor
+    issued = make_legacy(services, issue_one(client, services))
+    _, index = _slot(issued.document)
+    with session_scope(services.sessions) as session:
+        slug = session.get(Sponsor, session.get(IssuedCredential, issued.id).sponsor_id).slug
+    assert "1 credential(s) re-issued" in cli("credentials", "reissue-status", "--sponsor", slug).output
+    again = cli("credentials", "reissue-status", issued.id)
+    assert again.exit_code == 1 and "already carries a revocation entry" in again.output
+    assert "0 credential(s)" in cli("credentials", "reissue-status", "--sponsor", slug).output
+    with session_scope(services.sessions) as session:
+        document = session.get(IssuedCredential, issued.id).document
+    assert document["id"] == issued.document["id"] and schema_errors(document) == []
+    url, same = _slot(document)
+    assert same == index and url.endswith("/revocation")
+    verifier = Verifier.for_services(services)
+    assert verifier.credential(document).verified
+    cli("credentials", "revoke", issued.id, "--reason", "withdrawn")
+    assert not verifier.credential(document).verified and not verifier.credential(issued.document).verified
+    assert cli("credentials", "reissue-status").exit_code == 1

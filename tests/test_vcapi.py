@@ -32,6 +32,9 @@ def sponsor(services):
     return new_sponsor(services)
 
 
+STATUS = {"type": "BitstringStatusListEntry"}
+
+
 def issue(client, sponsor, credential, **options):
     return client.post("/credentials/issue", json={"credential": credential, "options": options}, headers=sponsor.auth)
 
@@ -44,7 +47,8 @@ def _did_key(services) -> str:
 def test_issue_signs_with_status_entries_and_keeps_the_input(client, services, sponsor, as_):
     issuer = sponsor.did if as_ == "sponsor" else _did_key(services)
     credential = unsigned(issuer)
-    response = issue(client, sponsor, credential, type="Ed25519Signature2020", challenge="ignored")
+    response = issue(client, sponsor, credential, type="Ed25519Signature2020", challenge="ignored",
+                     credentialStatus=STATUS)
     assert response.status_code == 201, response.get_json()
     vc = response.get_json()["verifiableCredential"]
     assert {k: vc[k] for k in credential} == credential                      # nothing rewritten, order kept
@@ -94,7 +98,7 @@ def test_with_an_ecdsa_key_the_service_issues_ecdsa_when_asked(client, services,
         result = _verify(client, vc)
         assert result.status_code == 200, result.get_json()
     # The did:key issuer's status list is signed by that key as well.
-    vc = issue(client, sponsor, unsigned(ec_did)).get_json()["verifiableCredential"]
+    vc = issue(client, sponsor, unsigned(ec_did), credentialStatus=STATUS).get_json()["verifiableCredential"]
     status_list = client.get(vc["credentialStatus"][0]["statusListCredential"][len(BASE):]).get_json()
     assert status_list["issuer"] == ec_did and status_list["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
 
@@ -119,8 +123,48 @@ def test_vcdm_1_1_input_is_signed_with_the_contexts_it_needs(client, sponsor):
     response = issue(client, sponsor, credential)
     assert response.status_code == 201, response.get_json()
     vc = response.get_json()["verifiableCredential"]
-    assert vc["@context"][:2] == credential["@context"] and "https://www.w3.org/ns/credentials/status/v1" in vc["@context"]
+    assert vc["@context"] == credential["@context"] + ["https://w3id.org/security/data-integrity/v2"]
     assert client.post("/credentials/verify", json={"verifiableCredential": vc}).status_code == 200
+    with_status = issue(client, sponsor, credential, credentialStatus=STATUS).get_json()["verifiableCredential"]
+    assert "https://www.w3.org/ns/credentials/status/v1" in with_status["@context"]
+    assert client.post("/credentials/verify", json={"verifiableCredential": with_status}).status_code == 200
+
+
+def test_a_vcdm_1_1_credential_issued_without_options_needs_only_the_1_1_and_data_integrity_contexts(
+        client, services, sponsor):
+    from issuer.proofs import ld
+    from issuer.verify.verifier import verify_credential
+    credential = {"@context": ["https://www.w3.org/2018/credentials/v1"], "id": f"urn:uuid:{uuid.uuid4()}",
+                  "type": ["VerifiableCredential"], "issuer": sponsor.did, "issuanceDate": "2024-01-01T00:00:00Z",
+                  "credentialSubject": {"id": "did:example:abc"}}
+    vc = issue(client, sponsor, credential).get_json()["verifiableCredential"]
+    assert set(vc) == set(credential) | {"proof"} and "credentialStatus" not in vc
+    store = services.loader.store
+    only = ld.ContextStore.__new__(ld.ContextStore)
+    only.directory, only.hashes, only.raw = store.directory, {}, {}
+    only.documents = {url: store.documents[url] for url in (ld.VC_V1, ld.DATA_INTEGRITY_V2)}
+    result = verify_credential(vc, resolver=services.identity.resolver(), loader=ld.StaticDocumentLoader(only))
+    assert result.verified, result.to_json()
+
+
+def test_status_entries_only_when_asked_or_turned_on_by_the_sponsor(client, cli, services, sponsor):
+    plain = issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
+    assert "credentialStatus" not in plain and plain["@context"] == [V2, EXAMPLES]
+    update = {"credentialId": plain["id"], "credentialStatus": {**STATUS, "statusPurpose": "revocation"}}
+    refused = client.post("/credentials/status", json=update, headers=sponsor.auth)
+    assert refused.status_code == 409 and "without a status entry" in refused.get_json()["detail"]
+    for bad in ({"type": "StatusList2021Entry"}, {**STATUS, "statusPurpose": "message"}, "yes"):
+        response = issue(client, sponsor, unsigned(sponsor.did), credentialStatus=bad)
+        assert response.status_code == 400 and "options.credentialStatus" in response.get_json()["detail"]
+    only_revocation = issue(client, sponsor, unsigned(sponsor.did), credentialStatus={**STATUS, "statusPurpose": "revocation"})
+    assert [e["statusPurpose"] for e in only_revocation.get_json()["verifiableCredential"]["credentialStatus"]] == [
+        "revocation"]
+    assert cli("sponsors", "vcapi-status", sponsor.slug, "on").exit_code == 0
+    on = issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
+    assert [e["statusPurpose"] for e in on["credentialStatus"]] == ["revocation", "suspension"]
+    assert cli("sponsors", "vcapi-status", sponsor.slug, "off").exit_code == 0
+    assert "credentialStatus" not in issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
+    assert cli("sponsors", "vcapi-status", "no-such-sponsor", "on").exit_code == 1
 
 
 def _mutations():
@@ -154,7 +198,8 @@ def _mutations():
     yield "evidence without type", put("evidence", [{"id": "https://example.org/e/1"}])
     yield "termsOfUse without type", put("termsOfUse", {"id": "https://example.org/t"})
     yield "refreshService without type", put("refreshService", {"id": "https://example.org/r"})
-    yield "relatedResource not a list", put("relatedResource", {"id": "https://example.org/r", "digestSRI": "sha384-x"})
+    yield "relatedResource not an object", put("relatedResource", "https://example.org/r")
+    yield "relatedResource an empty list", put("relatedResource", [])
     yield "relatedResource without digest", put("relatedResource", [{"id": "https://example.org/r"}])
     yield "relatedResource duplicate", put("relatedResource", [{"id": "https://a.example", "digestSRI": "sha384-x"}] * 2)
     yield "status index not base 10", put("credentialStatus", {
@@ -285,7 +330,7 @@ def test_bad_presentations(client, issued_vc, label, mutate):
 
 
 def test_status_update_as_the_bsl_suite_does(client, sponsor):
-    vc = issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
+    vc = issue(client, sponsor, unsigned(sponsor.did), credentialStatus=STATUS).get_json()["verifiableCredential"]
     revocation = vc["credentialStatus"][0]
     body = {"credentialId": vc["id"], "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}}
     response = client.post("/credentials/status", json=body, headers=sponsor.auth)
@@ -309,8 +354,8 @@ def test_status_update_as_the_bsl_suite_does(client, sponsor):
 
 def test_a_did_key_issuers_list_is_its_own_and_outlives_rotation(client, services, sponsor):
     issuer = _did_key(services)
-    vc = issue(client, sponsor, unsigned(issuer)).get_json()["verifiableCredential"]
-    sponsors = issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
+    vc = issue(client, sponsor, unsigned(issuer), credentialStatus=STATUS).get_json()["verifiableCredential"]
+    sponsors = issue(client, sponsor, unsigned(sponsor.did), credentialStatus=STATUS).get_json()["verifiableCredential"]
     entry = vc["credentialStatus"][0]
     assert entry["statusListCredential"] != sponsors["credentialStatus"][0]["statusListCredential"]
     document = client.get(entry["statusListCredential"][len(BASE):]).get_json()
@@ -329,7 +374,7 @@ def test_a_did_key_issuers_list_is_its_own_and_outlives_rotation(client, service
 
 
 def test_status_update_refusals(client, services, sponsor):
-    vc = issue(client, sponsor, unsigned(sponsor.did)).get_json()["verifiableCredential"]
+    vc = issue(client, sponsor, unsigned(sponsor.did), credentialStatus=STATUS).get_json()["verifiableCredential"]
     good = {"credentialId": vc["id"], "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}
     assert client.post("/credentials/status", json=good).status_code == 401
     assert client.post("/credentials/status", json=good, headers=new_sponsor(services).auth).status_code == 404
@@ -346,24 +391,32 @@ def test_status_update_of_an_open_badge_by_its_urn(client, services):
     issued = issue_one(client, services)
     body = {"credentialId": issued.document["id"],
             "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "suspension", "status": True}]}
+    refused = client.post("/credentials/status", json=body, headers=issued.auth)
+    assert refused.status_code == 409 and "revoked but not suspended" in refused.get_json()["detail"]
+    body["credentialStatus"][0]["statusPurpose"] = "revocation"
     assert client.post("/credentials/status", json=body, headers=issued.auth).status_code == 200
     result = _verify(client, issued.document)
     status = next(c for c in result.get_json()["checks"] if c["name"] == "status")
-    assert result.status_code == 400 and status["message"].startswith("suspended")
+    assert result.status_code == 400 and status["message"].startswith("revoked")
 
 
 def test_an_open_badge_issued_here_gets_the_single_schema_valid_entry(client, sponsor):
     from issuer.credentials.schema import schema_errors
     from factories import open_badge
     credential = open_badge(sponsor.did)
-    response = issue(client, sponsor, credential)
+    assert "credentialStatus" not in issue(client, sponsor, credential).get_json()["verifiableCredential"]
+    suspension = issue(client, sponsor, credential, credentialStatus={**STATUS, "statusPurpose": "suspension"})
+    assert suspension.status_code == 400 and "only a revocation entry" in suspension.get_json()["detail"]
+    response = issue(client, sponsor, credential, credentialStatus=STATUS)
     assert response.status_code == 201, response.get_json()
     vc = response.get_json()["verifiableCredential"]
-    assert isinstance(vc["credentialStatus"], dict) and vc["credentialStatus"]["statusPurpose"] == "message"
+    assert isinstance(vc["credentialStatus"], dict) and vc["credentialStatus"]["statusPurpose"] == "revocation"
     assert schema_errors(vc) == []
     verified = _verify(client, vc)
     assert verified.status_code == 200, verified.get_json()
-    refused = issue(client, sponsor, {**credential, "credentialStatus": {"type": "BitstringStatusListEntry"}})
+    own = {"type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "7",
+           "statusListCredential": "https://example.org/status/1"}
+    refused = issue(client, sponsor, {**credential, "credentialStatus": own}, credentialStatus=STATUS)
     assert refused.status_code == 400 and "one credentialStatus" in refused.get_json()["detail"]
 
 

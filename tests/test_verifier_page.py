@@ -14,7 +14,7 @@ import pytest
 from issuer.delivery.baking import bake_png, bake_svg
 
 from test_verifier_formats import SVG, _png
-from verify_support import issue_one, new_sponsor
+from verify_support import issue_one, make_legacy, new_sponsor
 
 BASE = "https://issuer.example"
 
@@ -44,7 +44,8 @@ def _outcomes(client, cli, tmp_path, credential) -> dict:
 
 
 def test_revoked_and_suspended_then_reinstated(client, cli, services, tmp_path):
-    issued = issue_one(client, services)
+    # Suspension needs an entry that can show it: an Open Badge issued with the message entry.
+    issued = make_legacy(services, issue_one(client, services))
     base = f"/api/v1/credentials/{issued.id}"
     fresh = _outcomes(client, cli, tmp_path, issued.document)
     assert (fresh["api"], fresh["cli"]) == (200, 0) and "Verified" in fresh["page"]

@@ -68,7 +68,7 @@ def test_every_leaf_tampered_fails_the_right_check(credentials, services):
     for kind, credential in credentials.items():
         assert verifier.credential(credential).verified, verifier.credential(credential).to_json()
         paths = list(leaves(credential))
-        assert len(paths) > 60
+        assert len(paths) > 50                # (the one-bit revocation entry has no statusMessage)
         for path, value in paths:
             tampered = copy.deepcopy(credential)
             set_at(tampered, path, changed(value))

@@ -45,3 +45,21 @@ def issue_level(client, services, sponsor: SponsorKey | None = None) -> Issued:
     [credential] = [c for c in issued if c["achievement_key"].startswith("level:")]
     return Issued(credential["id"], credential["credential"], sponsor.auth, apprentice, "Bea Park")
 
+
+
+def make_legacy(services, issued: Issued) -> Issued:
+    """`issued` as it was before revision 0011: its list keeps the two-bit `message` view and the
+    credential carries the single `message` entry, re-signed as the service signed it then."""
+    from issuer.issuance.models import IssuedCredential
+    from issuer.status import lists
+    from issuer.status.models import StatusList
+    with session_scope(services.sessions) as session:
+        row = session.get(IssuedCredential, issued.id)
+        session.get(StatusList, row.status_list_id).legacy_message = True
+        unsigned = {k: v for k, v in row.document.items() if k != "proof"}
+        unsigned["credentialStatus"] = lists.status_entry(services.config.base_url, row.status_list_id,
+                                                          row.status_index, lists.MESSAGE)
+        issuer = unsigned["issuer"]["id"]
+        row.document = services.identity.sign(unsigned, loader=services.loader,
+                                              cryptosuite=services.identity.cryptosuite_for(issuer))
+        return Issued(issued.id, row.document, issued.auth, issued.apprentice_id, issued.name)

@@ -437,7 +437,8 @@ STATES = {"": "All", "valid": "Valid", "pending": "Not yet in a wallet", "flagge
 def _credential_state(session, row: IssuedCredential) -> dict:
     slots = status.find_slots(session, row.sponsor_id, row.id)
     revoked, suspended = status.current(session, slots[0]) if slots else (False, False)
-    return {"revoked": revoked, "suspended": suspended, "claimed": portal.claimed(session, row.id)}
+    return {"revoked": revoked, "suspended": suspended, "claimed": portal.claimed(session, row.id),
+            "suspendable": any(slot.suspendable for slot in slots), "not_suspendable": status.NOT_SUSPENDABLE}
 
 
 @bp.get("/credentials")

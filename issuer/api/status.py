@@ -97,5 +97,8 @@ def credential_status(credential_id: str):
         if not slots:
             return problem(404, "Not Found", f"no credential {credential_id}")
         revoked, suspended = status_services.current(session, slots[0])
+        suspendable = any(slot.suspendable for slot in slots)
         return jsonify({"credential": credential_id, "revoked": revoked, "suspended": suspended,
+                        "suspendable": suspendable,
+                        **({} if suspendable else {"notSuspendableBecause": status_services.NOT_SUSPENDABLE}),
                         "history": status_services.history(session, slots)})

@@ -4,10 +4,14 @@ negotiation.)
 
 Issuing and status updates are for a sponsor's own credentials and need its API key. The
 caller names the issuer and we never rewrite it: a sponsor may issue as its own did:web, or as
-the did:key of our active Ed25519 key, which conformance clients ask for. Every credential
-issued here gets a revocation and a suspension BitstringStatusListEntry (VCDM 2.0 allows a list
-of entries), except Open Badges credentials, bound by the OB 3.0 schema to one entry, which get the
-single `message` entry our own Open Badges carry (see issuer.status.lists).
+the did:key of our active Ed25519 key, which conformance clients ask for. The caller gets back
+its credential with only what the proof needs added (VC-API: the issuer adds nothing the caller
+did not ask for). Status entries come when `options.credentialStatus` asks for them or the
+sponsor turned them on for all its VC-API credentials (`ler sponsors vcapi-status`): a
+revocation and a suspension BitstringStatusListEntry (VCDM 2.0 allows a list of entries), or for
+Open Badges, bound by the OB 3.0 schema to one entry, the single revocation entry our own Open
+Badges carry (see issuer.status.lists). Every credential is kept (with its slot), so the sponsor
+can fetch it again by its id.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from issuer.proofs import jwt as vcjwt, ld
 from issuer.sponsors.models import Sponsor
 from issuer.status import lists, services as status_services
 from issuer.status.services import StatusError
+from issuer.verify.integrity import related_resource_problems
 from issuer.verify.presentation import embedded_credential
 from issuer.verify.result import VerificationResult
 from issuer.verify.service import verifier_for
@@ -67,13 +72,11 @@ def _issuable(credential: dict) -> list[str]:
     result = VerificationResult()
     if not check_contexts(credential, _services().loader, result, ob_types=()):
         return [result.check("contexts").message]
-    problems = credential_problems(credential)
+    problems = credential_problems(credential) + related_resource_problems(credential, _services().loader.store)
     if "proof" in credential:
         problems.append("the credential already carries a proof")
     if isinstance(credential.get("id"), str) and len(credential["id"]) > MAX_ID_LENGTH:
         problems.append(f"id is longer than {MAX_ID_LENGTH} characters")
-    if _ob_bound(credential) and "credentialStatus" in credential:
-        problems.append("an Open Badges credential has room for one credentialStatus, which we add: leave it out")
     return problems
 
 
@@ -84,19 +87,43 @@ def _ob_bound(credential: dict) -> bool:
     return bool(types & OB_TYPES) or OB_ACHIEVEMENT_CREDENTIAL in schemas
 
 
-def _prepared(credential: dict, base_url: str, list_id: int, index: int) -> dict:
-    """The credential with our status entries (after any it had), its other members untouched."""
+def _status_purposes(credential: dict, options: dict, sponsor_default: bool) -> tuple[str, ...]:
+    """The status entries to add: none unless `options.credentialStatus` asks (an object of type
+    BitstringStatusListEntry, optionally naming its statusPurpose or purposes) or the sponsor
+    turned them on. Open Badges have room for one: revocation."""
+    asked = options.get("credentialStatus")
+    if asked is None:
+        if not sponsor_default:
+            return ()
+        asked = {"type": "BitstringStatusListEntry"}
+    if not isinstance(asked, dict) or asked.get("type") != "BitstringStatusListEntry":
+        raise StatusError("options.credentialStatus must be an object of type BitstringStatusListEntry", 400)
+    named = asked.get("statusPurpose")
+    purposes = tuple(as_list(named)) if named is not None else (
+        (lists.REVOCATION,) if _ob_bound(credential) else (lists.REVOCATION, lists.SUSPENSION))
+    if not purposes or any(p not in (lists.REVOCATION, lists.SUSPENSION) for p in purposes):
+        raise StatusError("options.credentialStatus.statusPurpose must be revocation or suspension (or both)", 400)
+    if _ob_bound(credential) and purposes != (lists.REVOCATION,):
+        raise StatusError("an Open Badges credential has room for one credentialStatus: only a revocation entry "
+                          "can be added", 400)
+    return tuple(dict.fromkeys(purposes))
+
+
+def _prepared(credential: dict, base_url: str, list_id: int, index: int, purposes: tuple[str, ...]) -> dict:
+    """The credential with what its proof needs and the status entries asked for (after any it
+    had), its other members untouched."""
     document = dict(credential)
     contexts = list(document["@context"])
     if contexts[0] == ld.VC_V1:
-        # VCDM 1.1's context defines neither the status entry nor the Data Integrity proof.
-        contexts += [c for c in (ld.STATUS_V1, ld.DATA_INTEGRITY_V2) if c not in contexts]
+        # VCDM 1.1's context defines neither the Data Integrity proof nor the status entry.
+        contexts += [c for c in ((ld.STATUS_V1,) if purposes else ()) + (ld.DATA_INTEGRITY_V2,)
+                     if c not in contexts]
         document["@context"] = contexts
-    if _ob_bound(credential):
-        document["credentialStatus"] = lists.status_entry(base_url, list_id, index)
-    else:
-        document["credentialStatus"] = as_list(credential.get("credentialStatus")) + lists.status_entries(
-            base_url, list_id, index)
+    entries = [lists.status_entry(base_url, list_id, index, purpose) for purpose in purposes]
+    if _ob_bound(credential) and entries:
+        document["credentialStatus"] = entries[0]
+    elif entries:
+        document["credentialStatus"] = as_list(credential.get("credentialStatus")) + entries
     return document
 
 
@@ -114,7 +141,15 @@ def issue():
     services = _services()
     issuer = vcjwt.issuer_id(credential)
     with session_scope(services.sessions) as session:
-        own = services.identity.sponsor_did(session.get(Sponsor, g.sponsor_id).slug)
+        sponsor = session.get(Sponsor, g.sponsor_id)
+        try:
+            purposes = _status_purposes(credential, options, sponsor.vcapi_status)
+        except StatusError as exc:
+            return status_problem(exc)
+        if purposes and _ob_bound(credential) and "credentialStatus" in credential:
+            return problem(400, "Bad Request", "an Open Badges credential has room for one credentialStatus, "
+                                               "which we add: leave it out", field="credential.credentialStatus")
+        own = services.identity.sponsor_did(sponsor.slug)
         allowed = {own} | (services.identity.controllers() - {services.identity.did})
         if issuer not in allowed:
             return problem(400, "Bad Request", f"this API key cannot issue as {issuer}: it issues as {own} "
@@ -124,7 +159,7 @@ def issue():
         if credential_id is not None and len(credential_id) > MAX_ID_LENGTH:
             return problem(400, "Bad Request", f"options.credentialId is longer than {MAX_ID_LENGTH} characters")
         list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id, issuer)
-        document = _prepared(credential, services.config.base_url, list_id, index)
+        document = _prepared(credential, services.config.base_url, list_id, index, purposes)
         try:
             suite = services.identity.cryptosuite_for(issuer, options.get("cryptosuite"))
             signed = services.identity.sign(document, loader=services.loader, cryptosuite=suite)
@@ -149,6 +184,13 @@ def verify_credential_view():
     options = _options(body)
     if "verifiableCredential" not in body:
         return problem(400, "Bad Request", "the body needs a 'verifiableCredential'")
+    if not isinstance(body["verifiableCredential"], dict):
+        # VC-API: a credential is a JSON object (a VC-JWT travels as an EnvelopedVerifiableCredential).
+        # A string is never parsed: JSON inside a string is not the credential the caller sent.
+        return problem(400, "Bad Request", "verifiableCredential must be a JSON object (a VC-JWT goes in an "
+                                           "EnvelopedVerifiableCredential), not "
+                                           f"{type(body['verifiableCredential']).__name__}",
+                       field="verifiableCredential")
     recipient = options.get("recipient") if isinstance(options.get("recipient"), str) else None
     credential = embedded_credential(body["verifiableCredential"])
     result = verifier_for(current_app).credential(credential, recipient=recipient,

@@ -37,13 +37,14 @@ from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.credentials.schema import schema_errors
 from issuer.db import session_scope
 from issuer.errors import CredentialError
-from issuer.issuance import content, status
+from issuer.issuance import content
 from issuer.issuance.models import IssuedCredential
 from issuer.portal import audit
 from issuer.programs.models import ProgramVersion, utcnow
 from issuer.progress import importer
 from issuer.progress.models import Apprentice
 from issuer.sponsors.models import Sponsor
+from issuer.status import allocation as status
 
 log = logging.getLogger(__name__)
 

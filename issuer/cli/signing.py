@@ -99,27 +99,60 @@ def sign(file, key_file, secret_key_multibase, cryptosuite, fmt, created, verifi
 _MARK = {"pass": "PASS", "fail": "FAIL", "warning": "WARN", "skipped": "SKIP"}
 
 
+def _status_list(path: str) -> tuple[str, dict]:
+    """(its id, the list credential) from a JSON file, or a ClickException saying what is wrong."""
+    try:
+        document = json.loads(read_input(path))
+    except ValueError as exc:
+        raise click.ClickException(f"--status-list {path} is not JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+        raise click.ClickException(f"--status-list {path} is not a status list credential with an id")
+    return document["id"], document
+
+
+def _stored(verifier, name: str) -> dict | None:
+    """One of our stored credentials, named by our id or the credential's urn:uuid id, when `name`
+    is no file: `ler verify urn:uuid:...` checks what we issued under that id."""
+    if verifier.sessions is None:
+        return None
+    from issuer.issuance.lookup import stored_credential
+    with verifier.sessions() as session:
+        row = stored_credential(session, name)
+        return dict(row.document) if row is not None else None
+
 @main.command()
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--recipient", help="Also check the credential was issued to this email or DID.")
-def verify(file, as_json, recipient) -> None:
-    """Verify the credential in FILE (JSON, JWT, baked PNG or SVG; '-' for standard input).
+@click.option("--status-list", "status_lists", multiple=True, metavar="FILE",
+              help="A status list credential (JSON) to judge the status with, offline; repeatable.")
+@click.option("--require-status", is_flag=True,
+              help="Fail, rather than warn, when the status cannot be checked.")
+def verify(file, as_json, recipient, status_lists, require_status) -> None:
+    """Verify the credential in FILE (JSON, JWT, baked PNG or SVG; '-' for standard input), or
+    one of our stored credentials by its id or urn:uuid.
 
     Exit 0 verified, 1 not verified, 2 unreadable."""
     try:
-        data = read_input(file)
+        supplied = dict(_status_list(path) for path in status_lists)
     except click.ClickException as exc:
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(2)
     cfg = config()
     try:
         # Our status lists and frameworks come from the database when there is one; nothing is created.
-        verifier = Verifier.offline(cfg, identity(cfg))
+        verifier = Verifier.offline(cfg, identity(cfg), status_lists=supplied)
     except LerError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    result = verifier.credential(data, recipient=recipient)
+    try:
+        data = read_input(file)
+    except click.ClickException as exc:
+        data = _stored(verifier, file)
+        if data is None:
+            click.echo(f"Error: {exc.message}", err=True)
+            sys.exit(2)
+    result = verifier.credential(data, recipient=recipient, status_required=require_status)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -13,7 +13,7 @@ from issuer.delivery import mail, oid4vci, qr
 from issuer.delivery.models import ClaimLink
 from issuer.delivery.oid4vci import digest, now_utc
 from issuer.errors import LerError
-from issuer.issuance.models import IssuedCredential
+from issuer.issuance.lookup import stored_credential
 from issuer.progress.models import Apprentice
 from issuer.sponsors.models import Sponsor
 
@@ -57,7 +57,7 @@ def prepare(services, credential_id: str, *, sponsor_id: int | None, tx_code: bo
     if send_email and not mail.enabled(config):
         raise ClaimError(409, "email is not configured on this service: set LER_SMTP_URL")
     with session_scope(services.sessions) as session:
-        row = session.get(IssuedCredential, credential_id)
+        row = stored_credential(session, credential_id)
         if row is None or (sponsor_id is not None and row.sponsor_id != sponsor_id):
             raise ClaimError(404, f"no credential {credential_id}")
         apprentice = session.get(Apprentice, row.apprentice_id)

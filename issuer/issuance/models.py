@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
 from issuer.programs.models import utcnow
+# The status-list model is the status domain's; imported so the credentials' foreign key resolves.
+from issuer.status.models import StatusList  # noqa: F401
 
 
 class IssuedCredential(Base):
@@ -32,19 +34,3 @@ class IssuedCredential(Base):
     flagged_for_revocation: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class StatusList(Base):
-    """A Bitstring Status List of one issuer. `next_index` counts the slots handed out (under a
-    row lock); the n-th goes to index permute(shuffle_key, n), so none is ever reused."""
-    __tablename__ = "status_lists"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    size: Mapped[int] = mapped_column(Integer)
-    next_index: Mapped[int] = mapped_column(Integer, default=0)
-    # The DID that signs the list: the issuer of every credential with a slot in it, because
-    # verifiers (digitalbazaar's among them) require the two to match. NULL on lists made before
-    # lists had owners: those are the platform's and keep their in-order indexes.
-    issuer: Mapped[str | None] = mapped_column(String(500), index=True, nullable=True)
-    shuffle_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

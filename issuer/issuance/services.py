@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.credentials.openbadge import IssuerProfile, Recipient
-from issuer.issuance import content, status
+from issuer.issuance import content
 from issuer.issuance.models import IssuedCredential
 from issuer.portal import audit
 from issuer.programs.models import ProgramVersion
@@ -24,6 +24,7 @@ from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.rules import Progress
 from issuer.sponsors.models import Sponsor
+from issuer.status import allocation as status
 
 
 @dataclass

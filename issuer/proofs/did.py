@@ -145,28 +145,45 @@ def _public_key_of(method: dict) -> Ed25519PublicKey | RSAPublicKey | ECPublicKe
     raise ResolutionError(f"verification method {method.get('id')} carries no public key we can read")
 
 
+RELATIONSHIPS = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
+
+
+def _full_id(did, method_id) -> str | None:
+    if not isinstance(method_id, str):
+        return None
+    return f"{did}{method_id}" if method_id.startswith("#") else method_id
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
 def method_from_document(document: dict, vm_id: str) -> VerificationMethod:
-    """Find `vm_id` in a DID document, with the proof purposes the document authorises it for."""
+    """Find `vm_id` in a DID document, with the proof purposes the document authorises it for.
+
+    A method may be listed in `verificationMethod` and referenced from a relationship, or, as DID
+    Core 5.3 allows, embedded in the relationship itself (authorised for that one only)."""
     did = document.get("id")
-    for method in document.get("verificationMethod", []):
-        mid = method.get("id", "")
-        if mid.startswith("#"):
-            mid = f"{did}{mid}"
-        if mid != vm_id:
-            continue
-        purposes = set()
-        for purpose in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"):
-            for ref in document.get(purpose, []):
-                ref_id = ref.get("id") if isinstance(ref, dict) else ref
-                if ref_id and (ref_id == vm_id or f"{did}{ref_id}" == vm_id):
-                    purposes.add(purpose)
-        try:
-            key = _public_key_of(method)
-        except (ValueError, multibase.MultibaseError) as exc:
-            raise ResolutionError(f"verification method {vm_id}: {exc}") from None
-        return VerificationMethod(vm_id, method.get("controller", did), key, frozenset(purposes),
-                                  method.get("type", "Multikey"))
-    raise ResolutionError(f"{vm_id} is not listed in the DID document of {did}")
+    found, purposes = None, set()
+    for method in _listed(document.get("verificationMethod")):
+        if isinstance(method, dict) and _full_id(did, method.get("id")) == vm_id:
+            found = method
+    for purpose in RELATIONSHIPS:
+        for ref in _listed(document.get(purpose)):
+            ref_id = _full_id(did, ref.get("id") if isinstance(ref, dict) else ref)
+            if ref_id != vm_id:
+                continue
+            purposes.add(purpose)
+            if isinstance(ref, dict) and found is None:
+                found = ref
+    if found is None:
+        raise ResolutionError(f"{vm_id} is not listed in the DID document of {did}")
+    try:
+        key = _public_key_of(found)
+    except (ValueError, multibase.MultibaseError) as exc:
+        raise ResolutionError(f"verification method {vm_id}: {exc}") from None
+    return VerificationMethod(vm_id, found.get("controller", did), key, frozenset(purposes),
+                              found.get("type", "Multikey"))
 
 
 class Resolver:

@@ -44,6 +44,8 @@ class ContextStore:
             raise ConfigurationError(f"cannot read the context index {index_path}: {exc}") from exc
         self.hashes: dict[str, str] = {}
         self.documents: dict[str, Any] = {}
+        # The bytes as published, for a relatedResource digest naming one of them.
+        self.raw: dict[str, bytes] = {}
         for url, entry in index.items():
             raw = (self.directory / entry["file"]).read_bytes()
             digest = hashlib.sha256(raw).hexdigest()
@@ -53,6 +55,7 @@ class ContextStore:
                     f"expected {entry['sha256']}: refusing to use a modified context"
                 )
             self.hashes[url] = digest
+            self.raw[url] = raw
             self.documents[url] = json.loads(raw)
         # Extra documents (tests, operator trust registries) are added after the hash check on
         # purpose: they are the caller's, not the shipped set.
@@ -66,6 +69,7 @@ class ContextStore:
         clone = object.__new__(ContextStore)
         clone.directory = self.directory
         clone.hashes = dict(self.hashes)
+        clone.raw = dict(self.raw)
         clone.documents = {**self.documents, **extra}
         return clone
 

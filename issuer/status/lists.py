@@ -1,16 +1,19 @@
 """Bitstring Status List v1.0 (W3C Recommendation): status entries, the bitstring codec and the
 unsigned BitstringStatusListCredential. Pure functions, no database.
 
-Every slot carries two facts, revoked and suspended, published three ways from the same rows:
+Every slot carries two facts, revoked and suspended, published from the same rows:
 
 * `revocation` and `suspension`: one bit per slot, the two plain lists every BSL verifier reads.
-  Credentials issued through the VC-API carry one entry for each, as VCDM 2.0 allows a list of
-  `credentialStatus` entries.
+  Open Badges credentials carry one `revocation` entry: the official OB 3.0 AchievementCredential
+  schema allows one `credentialStatus` object and no array, and the verifiers wallets and
+  employers use (DCC's verifier-core, digitalbazaar's vc-bitstring-status-list) read one bit at
+  `statusListIndex` and know only these two purposes. So an Open Badge can be revoked but not
+  suspended. Credentials issued through the VC-API with status carry one entry for each purpose,
+  as VCDM 2.0 allows a list of `credentialStatus` entries.
 * `message`: two bits per slot (`statusSize` 2), value = 2 * revoked + suspended. Open Badges
-  credentials carry this single entry, because the official OB 3.0 AchievementCredential schema
-  allows one `credentialStatus` object and no array; the BSL `message` purpose is the spec's
-  way to put several states behind one entry, its `statusMessage` says what each value means,
-  and a generic BSL verifier still reads any non-zero value as "not valid" (section 3.2).
+  issued before revision 0011 carry this single entry. Their lists keep publishing it (the
+  `legacy_message` lists) so those credentials stay verifiable by us, but the common verifiers
+  misread it (bit i instead of bits 2i, 2i+1), so sponsors re-issue them (README).
   `statusSize` and `statusMessage` are on the entry only: the VCDM 2.0 context defines them for
   `BitstringStatusListEntry` but not for `BitstringStatusList`, so putting them in the list
   credential would add terms that JSON-LD safe mode refuses.
@@ -59,7 +62,7 @@ def list_url(base_url: str, list_id: int, purpose: str) -> str:
     return f"{base_url}/status/{list_id}/{purpose}"
 
 
-def status_entry(base_url: str, list_id: int, index: int, purpose: str = MESSAGE) -> dict:
+def status_entry(base_url: str, list_id: int, index: int, purpose: str = REVOCATION) -> dict:
     """The BitstringStatusListEntry of one slot for one purpose (default: the OB single entry)."""
     url = list_url(base_url, list_id, purpose)
     entry = {"id": f"{url}#{index}", "type": "BitstringStatusListEntry", "statusPurpose": purpose,
@@ -73,6 +76,18 @@ def status_entry(base_url: str, list_id: int, index: int, purpose: str = MESSAGE
 def status_entries(base_url: str, list_id: int, index: int) -> list[dict]:
     """Revocation and suspension, for credentials whose schema allows a list of entries."""
     return [status_entry(base_url, list_id, index, REVOCATION), status_entry(base_url, list_id, index, SUSPENSION)]
+
+
+def purposes_of(document: dict) -> frozenset[str]:
+    """The status purposes a credential's own entries name (what its holder's verifiers can see)."""
+    entries = document.get("credentialStatus") if isinstance(document, dict) else None
+    entries = entries if isinstance(entries, list) else [entries]
+    return frozenset(e["statusPurpose"] for e in entries if isinstance(e, dict) and isinstance(e.get("statusPurpose"), str))
+
+
+def can_suspend(purposes: frozenset[str]) -> bool:
+    """Whether a credential with entries for `purposes` can show a suspension to its verifiers."""
+    return SUSPENSION in purposes or MESSAGE in purposes
 
 
 def slot_value(purpose: str, revoked: bool, suspended: bool) -> int:

@@ -1,4 +1,5 @@
-"""Status state of credentials, the audit trail of its changes, and the signed list documents.
+"""Status lists and their slot counters, the status state of credentials, the audit trail of its
+changes, and the signed list documents.
 
 A slot is one index of a `status_lists` row. Its state (revoked, suspended) lives in
 `status_entries`, created when a credential is issued through the VC-API (which keeps the
@@ -16,6 +17,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
 from issuer.programs.models import utcnow
+
+
+class StatusList(Base):
+    """A Bitstring Status List of one issuer. `next_index` counts the slots handed out (under a
+    row lock); the n-th goes to index permute(shuffle_key, n), so none is ever reused."""
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    next_index: Mapped[int] = mapped_column(Integer, default=0)
+    # The DID that signs the list: the issuer of every credential with a slot in it, because
+    # verifiers (digitalbazaar's among them) require the two to match. NULL on lists made before
+    # lists had owners: those are the platform's and keep their in-order indexes.
+    issuer: Mapped[str | None] = mapped_column(String(500), index=True, nullable=True)
+    shuffle_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Lists made before Open Badges carried a one-bit revocation entry (revision 0011) may hold
+    # credentials with the two-bit `message` entry: they keep publishing that view too.
+    legacy_message: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class StatusEntry(Base):

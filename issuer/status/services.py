@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
-from issuer.issuance import status as allocation
-from issuer.issuance.models import IssuedCredential, StatusList
+from issuer.issuance.lookup import stored_credential
+from issuer.issuance.models import IssuedCredential
 from issuer.portal import audit
 from issuer.proofs.data_integrity import now_xsd
-from issuer.status import lists
+from issuer.status import allocation, lists
 from issuer.status.lists import MESSAGE, REVOCATION, SUSPENSION
-from issuer.status.models import StatusChange, StatusEntry, StatusListDocument
+from issuer.status.models import StatusChange, StatusEntry, StatusList, StatusListDocument
 
 ACTIONS = {"revoke": REVOCATION, "suspend": SUSPENSION, "reinstate": SUSPENSION}
 MAX_REASON = 2000
@@ -44,6 +44,17 @@ class Slot:
     index: int
     sponsor_id: int
     credential_id: str | None
+    # The purposes the credential's own entries name: a suspension its verifiers cannot see is
+    # not offered (Open Badges carry one revocation entry).
+    purposes: frozenset = frozenset({REVOCATION})
+
+    @property
+    def suspendable(self) -> bool:
+        return lists.can_suspend(self.purposes)
+
+
+NOT_SUSPENDABLE = ("this credential can be revoked but not suspended: it carries a single revocation status "
+                   "entry (an Open Badges 3.0 credential has room for one), so no verifier would see a suspension")
 
 
 @dataclass
@@ -59,10 +70,6 @@ class ChangeOutcome:
                 "suspended": self.suspended, "changedAt": self.changed_at}
 
 
-def _uuid_of(credential_id: str) -> str:
-    return credential_id[len("urn:uuid:"):] if credential_id.startswith("urn:uuid:") else credential_id
-
-
 def find_slots(session: Session, sponsor_id: int | None, credential_id: str) -> list[Slot]:
     """Every slot of `credential_id` (our row id, its urn:uuid, or a VC-API credential's id).
 
@@ -70,16 +77,19 @@ def find_slots(session: Session, sponsor_id: int | None, credential_id: str) -> 
     credentials are not found, exactly like credentials that do not exist.
     """
     slots: dict[tuple[int, int], Slot] = {}
-    row = session.get(IssuedCredential, _uuid_of(credential_id)) if len(_uuid_of(credential_id)) <= 36 else None
+    row = stored_credential(session, credential_id)
     if row is not None and sponsor_id in (None, row.sponsor_id):
         slots[(row.status_list_id, row.status_index)] = Slot(row.status_list_id, row.status_index, row.sponsor_id,
-                                                             row.document.get("id"))
+                                                             row.document.get("id"), lists.purposes_of(row.document))
     query = select(StatusEntry).where(StatusEntry.credential_id == credential_id)
     if sponsor_id is not None:
         query = query.where(StatusEntry.sponsor_id == sponsor_id)
     for entry in session.scalars(query):
-        slots[(entry.status_list_id, entry.status_index)] = Slot(entry.status_list_id, entry.status_index,
-                                                                 entry.sponsor_id, entry.credential_id)
+        key = (entry.status_list_id, entry.status_index)
+        # A rules credential's entry (made on its first change) keeps no document: its row says.
+        purposes = lists.purposes_of(entry.document) if entry.document else (
+            slots[key].purposes if key in slots else frozenset({REVOCATION}))
+        slots[key] = Slot(entry.status_list_id, entry.status_index, entry.sponsor_id, entry.credential_id, purposes)
     return list(slots.values())
 
 
@@ -92,12 +102,13 @@ def slot_at(session: Session, sponsor_id: int, list_url: str, index: int, base_u
                 int(middle) <= lists.MAX_ID and index <= lists.MAX_ID:
             list_id = int(middle)
             entry = session.get(StatusEntry, (list_id, index))
-            if entry is not None and entry.sponsor_id == sponsor_id:
-                return Slot(list_id, index, entry.sponsor_id, entry.credential_id)
             row = session.scalars(select(IssuedCredential).where(
                 IssuedCredential.status_list_id == list_id, IssuedCredential.status_index == index)).first()
+            if entry is not None and entry.sponsor_id == sponsor_id:
+                document = entry.document or (row.document if row is not None else {})
+                return Slot(list_id, index, entry.sponsor_id, entry.credential_id, lists.purposes_of(document))
             if row is not None and row.sponsor_id == sponsor_id:
-                return Slot(list_id, index, row.sponsor_id, row.document.get("id"))
+                return Slot(list_id, index, row.sponsor_id, row.document.get("id"), lists.purposes_of(row.document))
     return None
 
 
@@ -132,12 +143,18 @@ def change(session: Session, ctx, slots: list[Slot], action: str, reason: str, a
         raise StatusError(f"the reason is longer than {MAX_REASON} characters", 422)
     if not slots:
         raise StatusError("no such credential", 404)
+    if not any(slot.purposes for slot in slots):
+        raise StatusError("the credential was issued without a status entry: no verifier could see a change")
+    if action == "suspend" and not any(slot.suspendable for slot in slots):
+        raise StatusError(NOT_SUSPENDABLE)
     now = datetime.now(timezone.utc)
     entries = []
     for slot in sorted(slots, key=lambda s: (s.list_id, s.index)):
         _lock_list(session, slot.list_id)
         entries.append((slot, _entry_for(session, slot)))
     for slot, entry in entries:
+        if action == "suspend" and not slot.suspendable:
+            continue
         if entry.revoked:
             if action == "revoke" and idempotent:
                 continue
@@ -162,7 +179,7 @@ def change(session: Session, ctx, slots: list[Slot], action: str, reason: str, a
                      reason=reason, status_list=slot.list_id, index=slot.index)
     session.flush()
     for list_id in sorted({slot.list_id for slot, _ in entries}):
-        publish(session, ctx, list_id, (ACTIONS[action], MESSAGE))
+        publish(session, ctx, list_id, purposes_of_list(session, list_id, (ACTIONS[action], MESSAGE)))
     last = entries[-1][1]
     return ChangeOutcome(slots[0].credential_id, action, last.revoked, last.suspended,
                          now.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
@@ -204,6 +221,13 @@ def _build(session: Session, ctx, list_id: int, purpose: str) -> dict:
 # Bumped whenever this process re-signs a list, so that a verifier in the same process never
 # reuses what it read before the change (see issuer.verify.service).
 generation = 0
+
+
+def purposes_of_list(session: Session, list_id: int, wanted=lists.PURPOSES) -> tuple[str, ...]:
+    """Of `wanted`, the views `list_id` publishes: `message` only on the lists made before 0011."""
+    status_list = session.get(StatusList, list_id)
+    legacy = status_list is not None and status_list.legacy_message
+    return tuple(p for p in wanted if p != MESSAGE or legacy)
 
 
 def publish(session: Session, ctx, list_id: int, purposes=lists.PURPOSES) -> None:
@@ -255,7 +279,7 @@ def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusLi
     than rotated): the database says what the statuses are, and a list must verify with a key
     our DID document publishes. A changed document signed by a key we hold is left alone, so
     tampering still shows as a signature that does not verify."""
-    if purpose not in lists.PURPOSES:
+    if purpose not in purposes_of_list(session, list_id):
         return None
     row = session.get(StatusListDocument, (list_id, purpose))
     if row is not None and signed_with_held_key(row.document, ctx.identity):
@@ -273,6 +297,36 @@ def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusLi
         # Another request published it first: theirs is as good as ours.
         savepoint.rollback()
     return session.get(StatusListDocument, (list_id, purpose))
+
+
+def legacy_credentials(session: Session, sponsor_id: int | None = None) -> list[IssuedCredential]:
+    """Stored credentials whose status entry is the two-bit `message` one (issued before 0011)."""
+    query = select(IssuedCredential).join(StatusList, StatusList.id == IssuedCredential.status_list_id).where(
+        StatusList.legacy_message.is_(True))
+    if sponsor_id is not None:
+        query = query.where(IssuedCredential.sponsor_id == sponsor_id)
+    return [row for row in session.scalars(query.order_by(IssuedCredential.issued_at))
+            if MESSAGE in lists.purposes_of(row.document)]
+
+
+def reissue_with_revocation(session: Session, ctx, row: IssuedCredential) -> dict:
+    """The stored credential re-signed with a one-bit `revocation` entry for the same slot, so
+    every verifier reads it right; same id, content and slot, so its history carries over. A
+    suspended credential is refused: the new entry could not show the suspension."""
+    if MESSAGE not in lists.purposes_of(row.document):
+        raise StatusError("the credential already carries a revocation entry")
+    revoked, suspended = current(session, Slot(row.status_list_id, row.status_index, row.sponsor_id, None))
+    if suspended and not revoked:
+        raise StatusError("the credential is suspended, which a revocation entry cannot show: reinstate or revoke "
+                          "it first")
+    unsigned = {k: v for k, v in row.document.items() if k != "proof"}
+    unsigned["credentialStatus"] = lists.status_entry(ctx.base_url, row.status_list_id, row.status_index)
+    issuer = unsigned["issuer"]["id"] if isinstance(unsigned["issuer"], dict) else unsigned["issuer"]
+    row.document = ctx.identity.sign(unsigned, loader=ctx.loader, cryptosuite=ctx.identity.cryptosuite_for(issuer))
+    audit.record(session, row.sponsor_id, "credential.reissue", f"credential:{row.document.get('id')}",
+                 reason="status entry: message -> revocation")
+    session.flush()
+    return row.document
 
 
 def issue_slot(session: Session, sponsor_id: int, credential_id: str | None,

@@ -37,7 +37,8 @@ FRESH_SECONDS = 0.25
 
 
 class Verifier:
-    def __init__(self, *, config, identity=None, sessions=None, loader=None, signing_ctx=None):
+    def __init__(self, *, config, identity=None, sessions=None, loader=None, signing_ctx=None,
+                 status_lists: dict[str, dict] | None = None):
         """`sessions` gives our status lists and catalog; `signing_ctx` (identity, base_url,
         loader) lets a list nobody has asked for yet be published on first use."""
         registry = load_trust_registry(config.trust_registry)
@@ -50,7 +51,8 @@ class Verifier:
         self.status_checker = StatusChecker(
             resolver=self.resolver, loader=loader, base_url=config.base_url,
             our_did=identity.did if identity is not None else None,
-            local_lists=self._local_list if sessions is not None else None, fetcher=fetcher, trusted=registry)
+            local_lists=self._local_list if sessions is not None else None, fetcher=fetcher, trusted=registry,
+            supplied=status_lists)
         self.framework_checker = (FrameworkChecker(config.base_url, self._framework, self._program)
                                   if sessions is not None else None)
 
@@ -60,8 +62,9 @@ class Verifier:
                    loader=services.loader, signing_ctx=services.issuance)
 
     @classmethod
-    def offline(cls, config, identity=None) -> "Verifier":
-        """For `ler verify`: the database is used when it exists and is migrated, never created."""
+    def offline(cls, config, identity=None, status_lists: dict[str, dict] | None = None) -> "Verifier":
+        """For `ler verify`: the database is used when it exists and is migrated, never created;
+        `status_lists` are list credentials the caller supplied, by id."""
         sessions = None
         url = config.database_url
         if not url.startswith("sqlite") or Path(url.split("///", 1)[-1]).exists():
@@ -73,7 +76,8 @@ class Verifier:
                 sessions = None
         # A list nobody has fetched yet is published (signed) on first use, as the service would.
         signing_ctx = IssuanceContext(identity, config.base_url, ld.default_loader()) if identity else None
-        return cls(config=config, identity=identity, sessions=sessions, signing_ctx=signing_ctx)
+        return cls(config=config, identity=identity, sessions=sessions, signing_ctx=signing_ctx,
+                   status_lists=status_lists)
 
     def _local_list(self, list_id: int, purpose: str) -> dict | None:
         """Our published list, read on the hot path of every status check.

@@ -41,15 +41,18 @@ class StatusChecker:
 
     `local_lists(list_id, purpose)` returns our published list document (or None); URLs under
     `base_url` never leave the process. `trusted` are DIDs (besides the credential's issuer)
-    whose status lists we accept, from the operator's trust registry.
+    whose status lists we accept, from the operator's trust registry. `supplied` are status list
+    credentials the caller handed over (`ler verify --status-list FILE`), by their `id`: used
+    before anything else, and believed only once their own proof verifies, like any list.
     """
 
     def __init__(self, *, resolver, loader=None, base_url: str | None = None, our_did: str | None = None,
                  local_lists: LocalLists | None = None, fetcher: Fetcher | None = None, trusted=(),
-                 cache_size: int = 256):
+                 cache_size: int = 256, supplied: dict[str, dict] | None = None):
         self.resolver, self.loader = resolver, loader
         self.base_url, self.our_did, self.local_lists = base_url, our_did, local_lists
         self.fetcher = fetcher
+        self.supplied = dict(supplied or {})
         self.trusted = frozenset(trusted)
         self._cache: OrderedDict[str, _VerifiedList] = OrderedDict()
         self._cache_size = cache_size
@@ -58,6 +61,8 @@ class StatusChecker:
     # -- fetching ---------------------------------------------------------------------------
     def _document(self, url: str) -> tuple[dict, bool]:
         """(list credential, ours?) or StatusListError (STATUS_RETRIEVAL_ERROR) / NotAllowed."""
+        if url in self.supplied:
+            return self.supplied[url], False
         prefix = f"{self.base_url}/status/" if self.base_url else None
         if prefix and url.startswith(prefix):
             list_id, _, purpose = url[len(prefix):].partition("/")

@@ -156,8 +156,11 @@ def credential_problems(credential: dict, *, everywhere: bool = True) -> list[st
 
 
 def _related_resource_problems(resources) -> list[str]:
+    # VCDM 2.0 section 5.3: "The value of the relatedResource property MUST be one or more
+    # objects": one object, or a list of them.
+    resources = [resources] if isinstance(resources, dict) else resources
     if not isinstance(resources, list) or not resources or not all(isinstance(r, dict) for r in resources):
-        return ["relatedResource must be a list of objects"]
+        return ["relatedResource must be an object or a list of objects"]
     problems, seen = [], set()
     for resource in resources:
         rid = resource.get("id")

@@ -28,6 +28,7 @@ from issuer.proofs.did import Resolver
 from issuer.verify import legacy
 from issuer.verify.result import FAIL, PASS, SKIPPED, WARNING, VerificationResult
 from issuer.verify.schemas import schema_problems
+from issuer.verify.integrity import related_resource_problems
 from issuer.verify.vcdm import as_list, credential_problems
 
 OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
@@ -38,7 +39,7 @@ MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 # Proofs whose verification canonicalizes the document in safe mode, so that it is also the
 # jsonld check (a cryptosuite, or the legacy proof type).
-RDFC_PROOFS = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", legacy.PROOF_TYPE)
+RDFC_PROOFS = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "ecdsa-sd-2023", legacy.PROOF_TYPE, *data_integrity.LEGACY_SUITES)
 
 Checker = Callable[[dict, VerificationResult], None]
 # Called with the moment of verification as well, since lists have their own validity period.
@@ -141,6 +142,14 @@ def check_contexts(document: dict, loader, result: VerificationResult, ob_types=
             result.add("contexts", FAIL, f"unknown context {entry}: only known, hash-checked contexts are used, "
                                          "and no context is ever fetched")
             return False
+    older = [c for c in contexts if isinstance(c, str) and c.startswith(OB_CONTEXT_PREFIX) and c != ld.OB_V3]
+    if first == ld.VC_V2 and older:
+        # OB 3.0 section 8 and the 1EdTech validator: the VCDM 2.0 form of a badge uses context
+        # 3.0.3; the earlier OB contexts were written against VCDM 1.1 and define terms (issuanceDate,
+        # expirationDate...) that VCDM 2.0 replaced.
+        result.add("contexts", FAIL, f"an Open Badges credential on the VCDM 2.0 context must use {ld.OB_V3}; "
+                                     f"{older[0]} is for VCDM 1.1 credentials")
+        return False
     if {t for t in as_list(document.get("type")) if isinstance(t, str)} & set(ob_types):
         second = contexts[1] if len(contexts) > 1 else None
         if not (isinstance(second, str) and second.startswith(OB_CONTEXT_PREFIX)):
@@ -286,6 +295,16 @@ def check_jsonld_and_proof(document: dict, contexts_ok: bool, resolver, loader, 
     return outcome
 
 
+def _check_suite_names(credential: dict, result: VerificationResult) -> None:
+    """A warning for a cryptosuite verified under a name the specifications have since replaced."""
+    old = sorted({p["cryptosuite"] for p in as_list(credential.get("proof"))
+                  if isinstance(p, dict) and p.get("cryptosuite") in data_integrity.LEGACY_SUITES})
+    if old:
+        result.add("cryptosuite", WARNING, "; ".join(
+            f"{name} is the draft name of {data_integrity.LEGACY_SUITES[name]}: verified as that suite, but the "
+            "issuer should sign with the final name" for name in old))
+
+
 def verify_credential(
     data: Any,
     *,
@@ -317,7 +336,8 @@ def verify_credential(
             return result
     result.credential = credential
 
-    problems = credential_problems(credential, everywhere=False)
+    problems = credential_problems(credential, everywhere=False) + related_resource_problems(
+        credential, getattr(loader, "store", None))
     if problems:
         result.add("structure", FAIL, "; ".join(problems[:8]))
     else:
@@ -340,6 +360,7 @@ def verify_credential(
     else:
         result.add("proof", PASS if outcome[0] else FAIL, outcome[1])
         controller = outcome[2] if outcome[0] else None
+        _check_suite_names(credential, result)
     _check_issuer(credential, controller, result)
     _check_dates(credential, now, result)
     if status_checker is not None:

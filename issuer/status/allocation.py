@@ -14,9 +14,11 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.issuance.models import StatusList
-# The entries (what a credential says about its slot) are the status domain's.
-from issuer.status.lists import LIST_SIZE, status_entry  # noqa: F401
+from issuer.status.lists import LIST_SIZE, status_entry
+from issuer.status.models import StatusList
+
+# What issuance needs of the status domain: a slot, and the entry its credential carries for it.
+__all__ = ["allocate", "allocate_range", "status_entry"]
 from issuer.status.permutation import permute
 
 
