@@ -1,9 +1,14 @@
-"""Shared fixtures. The database is SQLite unless LER_DATABASE_URL names another (CI: PostgreSQL)."""
+"""Shared fixtures. The database is SQLite unless LER_DATABASE_URL names another (CI: PostgreSQL).
+
+Tests read nothing outside the repository: the standards data they use is copied under
+tests/data/standards (see its MANIFEST.md), so a plain clone runs the whole suite.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,13 +20,34 @@ from issuer.cli import main
 from issuer.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
-STANDARDS = ROOT.parent / "shared" / "standards"
+STANDARDS = ROOT / "tests" / "data" / "standards"
 VECTORS = STANDARDS / "vectors"
 PASSPHRASE = "test-passphrase-not-for-production"
 
 
 def load_json(path: Path):
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def require(available: bool, reason: str) -> None:
+    """A test that needs something outside Python (Redis, PostgreSQL, Chromium, Node, a command-line
+    tool) calls this first: on a developer's machine without it the test is skipped with `reason`;
+    under CI (`CI=true`), which installs all of them (.ci/run), a missing one fails the test."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{reason}; CI must provide it (.ci/run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_tools(*tools: str) -> None:
+    """`require` for commands on PATH or absolute paths (e.g. "pdftoppm", "/usr/bin/chromium")."""
+    missing = [t for t in tools if not (Path(t).exists() if os.path.isabs(t) else shutil.which(t))]
+    require(not missing, f"not installed: {', '.join(missing)}")
 
 
 def _reset_postgres(url: str) -> None:

@@ -14,7 +14,6 @@ import copy
 import json
 import random
 import threading
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +23,8 @@ from pyld import jsonld
 from issuer.errors import DocumentLoaderError, JsonLdError, LerError, SafeModeError
 from issuer.proofs import data_integrity, jsonld_fast, ld
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "standards" / "vectors"
+from conftest import VECTORS
+
 CITIZENSHIP = "https://w3id.org/citizenship/v4rc1"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 OB_V302 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,18 +17,10 @@ from PIL import Image
 from issuer.delivery.baking import extract_png, extract_svg
 from issuer.verify import verify_credential
 
+from conftest import require_tools
 from delivery_support import issue_one
 
 BASE = "https://issuer.example"
-
-
-def needs(*tools: str) -> None:
-    """Skip without the tool on a developer machine; under CI a missing tool is a failure."""
-    missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must install {', '.join(missing)} (.ci/run)")
-        pytest.skip(f"{', '.join(missing)} not installed")
 
 
 def _claim(client, issued) -> str:
@@ -91,7 +81,7 @@ def test_linkedin_link_is_prefilled(client, issued):
 
 
 def test_certificate_pdf_shows_the_name_and_a_qr_code_to_the_page(client, services, tmp_path):
-    needs("pdftoppm", "tesseract")
+    require_tools("pdftoppm", "tesseract")
     credential = issue_one(client, services, name="Maria Gonzalez")
     response = client.get(f"/credentials/{credential.id}/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

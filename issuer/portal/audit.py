@@ -18,7 +18,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
@@ -48,10 +47,14 @@ def acting_as(actor: Actor):
 
 def set_request_actor(label: str) -> None:
     """Called once a request's caller is known (the portal's sign-in check)."""
+    from flask import g, request
     g.ler_audit_actor = Actor(label, request.remote_addr)
 
 
 def current_actor() -> Actor:
+    # Flask is imported when an event is recorded, not with this module: commands that only read
+    # (`ler verify`) import the domains that audit, and would otherwise load Flask for nothing.
+    from flask import g, has_app_context, has_request_context, request
     if has_request_context():
         if "ler_audit_actor" in g:
             return g.ler_audit_actor

@@ -10,15 +10,14 @@ from functools import lru_cache
 
 import jsonschema_rs
 
-from issuer.credentials.schema import _registry, schema_errors
+from issuer.credentials.schema import schema_errors, schemas
 
 
 @lru_cache(maxsize=16)
 def _validator(url: str):
-    _, schemas = _registry()
-    registry = jsonschema_rs.Registry(list(schemas.items()))
+    registry = jsonschema_rs.Registry(list(schemas().items()))
     # Formats are assertions (as in issuer.credentials.schema): "validFrom": "yesterday" is invalid.
-    return jsonschema_rs.Draft201909Validator(schemas[url], registry=registry, validate_formats=True)
+    return jsonschema_rs.Draft201909Validator(schemas()[url], registry=registry, validate_formats=True)
 
 
 def schema_problems(document: dict, url: str) -> list[str]:
