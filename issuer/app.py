@@ -31,19 +31,33 @@ class Services:
     issuance: IssuanceContext
     secrets: SecretBox
 
+    @property
+    def keys(self):
+        """Each sponsor's own signing keys (issuer.sponsors.keys)."""
+        return self.issuance.keys
+
 
 def build_services(config: Config, *, migrate: bool = True) -> Services:
+    """Everything a process needs, checked now: a database that cannot be reached or a key
+    passphrase that opens no key stops the process at start (ConfigurationError, KeyError_),
+    not at its first request."""
     loader = ld.StaticDocumentLoader(ld.ContextStore(config.contexts_dir))
-    if migrate:
-        db.upgrade(config.database_url)
-    engine = db.make_engine(config.database_url)
     keystore = KeyStore(config.keys_dir, config.key_passphrase)
-    keystore.ensure_active("Ed25519")
-    identity = IssuerIdentity(keystore, config.base_url)
-    sessions = db.session_factory(engine)
-    with db.session_scope(sessions) as session:
-        catalog.load(session)
-    return Services(config, engine, sessions, identity, loader, IssuanceContext(identity, config.base_url, loader),
+    keystore.check_passphrase()
+    with db.reachable(config.database_url):
+        if migrate:
+            db.upgrade(config.database_url)
+        engine = db.make_engine(config.database_url)
+        keystore.ensure_active("Ed25519")
+        identity = IssuerIdentity(keystore, config.base_url)
+        sessions = db.session_factory(engine)
+        issuance = IssuanceContext(identity, config.base_url, loader)
+        identity.sponsor_documents = issuance.keys.document_source(sessions)
+        with db.session_scope(sessions) as session:
+            catalog.load(session)
+            issuance.keys.check_passphrase(session)
+            issuance.keys.ensure_all(session)
+    return Services(config, engine, sessions, identity, loader, issuance,
                     SecretBox(config.key_passphrase, identity.did))
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, event
+
+from issuer.errors import ConfigurationError
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -44,6 +47,18 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def reachable(url: str):
+    """Turn "the database cannot be reached" into one line naming it (password hidden), for a
+    process that is starting, instead of a driver's traceback."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        safe = make_url(url).render_as_string(hide_password=True)
+        raise ConfigurationError(f"cannot reach the database {safe}: {reason}") from None
 
 
 def alembic_config(url: str) -> AlembicConfig:

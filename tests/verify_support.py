@@ -22,7 +22,8 @@ class SponsorKey:
 
 def new_sponsor(services, programs=("ny-csr",)) -> SponsorKey:
     with session_scope(services.sessions) as session:
-        sponsor, key = create_sponsor(session, f"Status Test Sponsor {uuid.uuid4().hex[:8]}", list(programs))
+        sponsor, key = create_sponsor(session, f"Status Test Sponsor {uuid.uuid4().hex[:8]}", list(programs),
+                                      keys=services.keys)
         return SponsorKey(sponsor.id, sponsor.slug, services.identity.sponsor_did(sponsor.slug),
                           {"Authorization": f"Bearer {key}"})
 
@@ -45,3 +46,14 @@ def issue_level(client, services, sponsor: SponsorKey | None = None) -> Issued:
     [credential] = [c for c in issued if c["achievement_key"].startswith("level:")]
     return Issued(credential["id"], credential["credential"], sponsor.auth, apprentice, "Bea Park")
 
+
+
+def sign(services, document: dict, **options) -> dict:
+    """Sign as the document's issuer, with that issuer's own key (a sponsor's, from the database)."""
+    with session_scope(services.sessions) as session:
+        return services.keys.sign(session, document, **options)
+
+
+def sign_jwt(services, document: dict) -> str:
+    with session_scope(services.sessions) as session:
+        return services.keys.sign_jwt(session, document)

@@ -3,8 +3,9 @@ credential's status. (`GET /credentials/<id>` is the public credential page's, b
 negotiation.)
 
 Issuing and status updates are for a sponsor's own credentials and need its API key. The
-caller names the issuer and we never rewrite it: a sponsor may issue as its own did:web, or as
-the did:key of our active Ed25519 key, which conformance clients ask for. Every credential
+caller names the issuer and we never rewrite it: a sponsor may issue only as its own identifiers
+(`GET /api/v1/sponsor` lists them): its did:web, or the did:key of one of its own active keys,
+which conformance clients ask for. The service's own identity is never offered to a sponsor. Every credential
 issued here gets a revocation and a suspension BitstringStatusListEntry (VCDM 2.0 allows a list
 of entries), except Open Badges credentials, bound by the OB 3.0 schema to one entry, which get the
 single `message` entry our own Open Badges carry (see issuer.status.lists).
@@ -114,11 +115,12 @@ def issue():
     services = _services()
     issuer = vcjwt.issuer_id(credential)
     with session_scope(services.sessions) as session:
-        own = services.identity.sponsor_did(session.get(Sponsor, g.sponsor_id).slug)
-        allowed = {own} | (services.identity.controllers() - {services.identity.did})
+        sponsor = session.get(Sponsor, g.sponsor_id)
+        services.keys.ensure(session, sponsor)
+        allowed = services.keys.identifiers(session, sponsor)
         if issuer not in allowed:
-            return problem(400, "Bad Request", f"this API key cannot issue as {issuer}: it issues as {own} "
-                                               "(or as the service's did:key)", allowedIssuers=sorted(allowed))
+            return problem(400, "Bad Request", f"this API key cannot issue as {issuer}: it issues only as "
+                                               f"{' or '.join(allowed)}", allowedIssuers=allowed)
         credential_id = credential.get("id") or (options.get("credentialId") if isinstance(
             options.get("credentialId"), str) else None)
         if credential_id is not None and len(credential_id) > MAX_ID_LENGTH:
@@ -126,8 +128,8 @@ def issue():
         list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id, issuer)
         document = _prepared(credential, services.config.base_url, list_id, index)
         try:
-            suite = services.identity.cryptosuite_for(issuer, options.get("cryptosuite"))
-            signed = services.identity.sign(document, loader=services.loader, cryptosuite=suite)
+            suite = services.keys.cryptosuite_for(session, issuer, options.get("cryptosuite"))
+            signed = services.keys.sign(session, document, loader=services.loader, cryptosuite=suite)
         except LerError as exc:
             session.rollback()
             return problem(400, "Bad Request", f"the credential cannot be signed: {exc}")

@@ -205,6 +205,10 @@ class _Awards:
                                                            name=sponsor.name, url=f"{base}/sponsors/{sponsor.slug}"))
         return self.cache[key]
 
+    def key(self, session, issuer: str):
+        """The sponsor's active key, read once per chunk so a rotation applies from the next one."""
+        return self.services.keys.sealed(session, issuer)
+
     def award(self, session, version_id: int, achievement: str, issuer: IssuerProfile):
         key = ("award", version_id, achievement)
         if key not in self.cache:
@@ -260,6 +264,7 @@ def _prepare(services, batch_id: str, after: int, awards: _Awards, signer: Signe
             select(IssuedCredential.id, IssuedCredential.apprentice_id, IssuedCredential.program_version_id,
                    IssuedCredential.achievement_key).where(IssuedCredential.apprentice_id.in_(ids)))}
         sponsor_name, issuer = awards.sponsor(session, sponsor_id)
+        sealed = awards.key(session, issuer.id)
         wanted = []
         for line, data in rows:
             key = (data["_apprentice"], data["_program_version"], data["achievement"])
@@ -291,7 +296,7 @@ def _prepare(services, batch_id: str, after: int, awards: _Awards, signer: Signe
         chunk.issue.append({"line": line, "id": credential_id, "sponsor_id": sponsor_id,
                             "apprentice_id": apprentice.id, "program_version_id": data["_program_version"],
                             "achievement_key": data["achievement"], "status_list_id": list_id, "status_index": index})
-    chunk.signed = signer.submit(documents)
+    chunk.signed = signer.submit(documents, sealed)
     return chunk
 
 

@@ -73,6 +73,9 @@ class Verifier:
                 sessions = None
         # A list nobody has fetched yet is published (signed) on first use, as the service would.
         signing_ctx = IssuanceContext(identity, config.base_url, ld.default_loader()) if identity else None
+        if signing_ctx is not None and sessions is not None and identity.sponsor_documents is None:
+            # The sponsors' keys, and so their DID documents, are in the database.
+            identity.sponsor_documents = signing_ctx.keys.document_source(sessions)
         return cls(config=config, identity=identity, sessions=sessions, signing_ctx=signing_ctx)
 
     def _local_list(self, list_id: int, purpose: str) -> dict | None:
