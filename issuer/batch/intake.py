@@ -409,5 +409,10 @@ def approve(services, sponsor_id: int, batch_id: str, approved_by: str, *, dispa
         state = batch.state
     if dispatch and state in (m.APPROVED, m.RUNNING):
         from issuer.batch import jobs
-        jobs.dispatch(services, batch_id)
+        try:
+            jobs.dispatch(services, batch_id)
+        except jobs.QueueUnavailable as exc:
+            # The approval is committed: the workers' watcher queues the batch when Redis is back.
+            raise BatchError(f"batch {batch_id} is approved and will run when the queue is back "
+                             f"(the job queue cannot be reached: {exc})", 503) from None
     return state
