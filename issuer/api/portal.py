@@ -687,7 +687,7 @@ def account_password():
     with session_scope(web.sessions()) as session:
         try:
             portal.change_password(session, g.staff, request.form.get("current", ""),
-                                   request.form.get("password", ""))
+                                   request.form.get("password", ""), keep_session=g.signed.id)
         except portal.PortalError as exc:
             session.rollback()
             return page("portal/account.html", 422, error=exc.message)
@@ -699,7 +699,7 @@ def account_totp():
     with session_scope(web.sessions()) as session:
         try:
             if web.form("change", 10) == "off":
-                portal.disable_totp(session, g.staff, request.form.get("password", ""))
+                portal.disable_totp(session, g.staff, request.form.get("password", ""), keep_session=g.signed.id)
                 notice = "totp-off"
             else:
                 portal.confirm_totp(session, g.staff, web.form("code", 20), web.services().secrets)
