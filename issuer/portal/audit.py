@@ -9,8 +9,7 @@ an API key's sponsor) or, outside requests, from `acting_as` (the CLI); otherwis
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from issuer import csv_export
 from issuer.portal.models import AuditEvent
 
 MAX_DETAIL_TEXT = 500
@@ -96,25 +96,7 @@ CSV_COLUMNS = ("id", "time", "actor", "action", "subject", "detail", "ip")
 
 
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
-    """The events as CSV text, one line at a time (for a streamed download)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values) -> str:
-        writer.writerow([_defuse(v) for v in values])
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(CSV_COLUMNS)
-    for e in events:
-        yield line([e.id, e.created_at.isoformat(), e.actor, e.action, e.subject,
-                    json.dumps(e.detail, sort_keys=True, ensure_ascii=False), e.ip or ""])
-
-
-def _defuse(value):
-    """Spreadsheets run cells starting with = + - @ as formulas; a leading quote keeps them text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """The events as CSV text, one line at a time (for a streamed download), defused."""
+    rows = ([e.id, e.created_at.isoformat(), e.actor, e.action, e.subject,
+             json.dumps(e.detail, sort_keys=True, ensure_ascii=False), e.ip or ""] for e in events)
+    return csv_export.lines(itertools.chain([CSV_COLUMNS], rows))
