@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, g, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer import db
+from issuer import audit, db
 from issuer import api
 from issuer.api import problems
 from issuer.issuance.services import IssuanceContext
@@ -61,6 +61,21 @@ def build_services(config: Config, *, migrate: bool = True) -> Services:
                     SecretBox(config.key_passphrase, identity.did))
 
 
+def _name_the_caller(app: Flask) -> None:
+    """Every request starts as an anonymous caller for the audit log (issuer.audit's context
+    variable), named once authentication knows better (issuer.api.auth.act_as); a server thread
+    serves many requests, so the name is put back when the request ends."""
+    @app.before_request
+    def _anonymous():
+        g.ler_audit_token = audit.set_actor(audit.Actor("anonymous request", request.remote_addr))
+
+    @app.teardown_request
+    def _forget(_exc):
+        token = g.pop("ler_audit_token", None)
+        if token is not None:
+            audit.reset_actor(token)
+
+
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__, template_folder=str(config.contexts_dir.parent / "templates"))
@@ -73,6 +88,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
     app.extensions["ler"] = services or build_services(config)
     problems.register(app)
+    _name_the_caller(app)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)
     return app

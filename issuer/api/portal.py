@@ -15,13 +15,16 @@ from flask import Blueprint, Response, abort, g, redirect, request, stream_with_
 from sqlalchemy import select
 
 from issuer.api import portal_web as web
+from issuer.api.auth import act_as
 from issuer.batch import intake, results as batch_results
 from issuer.batch.models import Batch
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.issuance.services import rule_entries
-from issuer.portal import audit, security, services as portal
-from issuer.portal.models import AuditEvent, StaffAccount
+from issuer import audit
+from issuer.portal import security, services as portal
+from issuer.audit.models import AuditEvent
+from issuer.portal.models import StaffAccount
 from issuer.programs import catalog
 from issuer.progress import services as progress
 from issuer.progress.models import Apprentice, LedgerEntry
@@ -65,7 +68,7 @@ def require_staff():
         return redirect(url_for("portal.login_code"))
     with session_scope(web.sessions()) as session:
         g.staff = portal.staff_view(session, session.get(StaffAccount, signed.staff_id))
-    audit.set_request_actor(g.staff.audit_label)
+    act_as(g.staff.audit_label)
     return None
 
 

@@ -39,7 +39,7 @@ from issuer.db import session_scope
 from issuer.errors import CredentialError
 from issuer.issuance import content, status
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs.models import ProgramVersion, utcnow
 from issuer.progress import importer
 from issuer.progress.models import Apprentice

@@ -71,7 +71,7 @@ def main(ctx: click.Context) -> None:
     """ler: issue and verify signed LER credentials for registered apprenticeships."""
     import getpass
 
-    from issuer.portal.audit import Actor, acting_as
+    from issuer.audit import Actor, acting_as
     # Whatever a command changes is recorded in the audit log as done by the operator's account.
     ctx.with_resource(acting_as(Actor(f"command line ({getpass.getuser()})")))
 

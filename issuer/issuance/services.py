@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.issuance import content, status
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry

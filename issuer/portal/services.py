@@ -20,7 +20,8 @@ from issuer.delivery.models import Delivery
 from issuer.errors import LerError
 from issuer.issuance.models import IssuedCredential
 from issuer.issuance.services import IssuanceContext, progress_of
-from issuer.portal import audit, security
+from issuer import audit
+from issuer.portal import security
 from issuer.portal.models import Assignment, StaffAccount
 from issuer.portal.sealing import PREFIX as SEALED, SecretBox
 from issuer.progress.models import Apprentice, Enrollment

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
 from issuer.issuance.services import IssuanceContext, IssuanceOutcome, issue_earned, rule_entries
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from issuer.db import session_scope
 from issuer.errors import KeyError_, ProofError
-from issuer.portal import audit
+from issuer import audit
 from issuer.proofs import data_integrity, jwt as vcjwt
 from issuer.proofs.did import did_document, did_key_for, did_key_vm, resolve_did_key
 from issuer.proofs.identity import DI_FAMILIES, IssuerIdentity, SigningKey

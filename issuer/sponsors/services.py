@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs.catalog import all_latest_programs
 from issuer.sponsors.models import ApiKey, Sponsor, SponsorProgram
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from issuer.errors import LerError
 from issuer.issuance import status as allocation
 from issuer.issuance.models import IssuedCredential, StatusList
-from issuer.portal import audit
+from issuer import audit
 from issuer.proofs.data_integrity import now_xsd
 from issuer.sponsors.keys import SponsorKeys
 from issuer.status import lists
