@@ -19,7 +19,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from issuer.proofs import data_integrity, ld
-from issuer.sponsors.keys import SealedKey
+from issuer.proofs.identity import SealedKey
 
 # Below this many documents signing in the runner costs less than starting the pool.
 INLINE_BELOW = 64

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from issuer.errors import KeyError_, ProofError
 from issuer.proofs import data_integrity, jwt as vcjwt
 from issuer.proofs.did import Resolver, did_document, did_key_for, did_key_vm, did_web_from_url
-from issuer.proofs.keys import KeyStore
+from issuer.proofs.keys import KeyStore, open_private
 
 
 # Key families that sign Data Integrity proofs (RSA signs VC-JWTs only), and so have a did:key.
@@ -25,6 +25,27 @@ class SigningKey:
     private: object
     verification_method: str
     controller: str
+
+
+# Private keys opened in this process, by key id: a key id is the public key's fingerprint, so one
+# id is one private key for good, and decrypting one (milliseconds) happens once per process.
+OPENED_KEYS: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class SealedKey:
+    """A key as a signing process receives it (a sponsor's, issuer.sponsors.keys): picklable,
+    still encrypted, opened on first use and kept."""
+    key_id: str
+    sealed: str
+    verification_method: str
+    controller: str
+
+    def signing_key(self, passphrase: bytes | None) -> SigningKey:
+        private = OPENED_KEYS.get(self.key_id)
+        if private is None:
+            private = OPENED_KEYS.setdefault(self.key_id, open_private(self.sealed, passphrase, self.key_id))
+        return SigningKey(private, self.verification_method, self.controller)
 
 
 class IssuerIdentity:

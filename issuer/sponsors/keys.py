@@ -8,14 +8,13 @@ sponsor B, and one sponsor's key is rotated or withdrawn without touching anothe
 Keys live in the database (a web process and its queue workers on other hosts share it, and a
 sponsor and its first key are created in one transaction), their private halves sealed under
 the operator's key passphrase as the platform's key files are. Decrypting costs milliseconds,
-so each process opens a key once and keeps it (`_opened`): a key id is the public key's
-fingerprint, so one id is one private key for good.
+so each process opens a key once and keeps it (issuer.proofs.identity.OPENED_KEYS).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -26,13 +25,11 @@ from issuer.errors import KeyError_, ProofError
 from issuer import audit
 from issuer.proofs import data_integrity, jwt as vcjwt
 from issuer.proofs.did import did_document, did_key_for, did_key_vm, resolve_did_key
-from issuer.proofs.identity import DI_FAMILIES, IssuerIdentity, SigningKey
+from issuer.proofs.identity import DI_FAMILIES, OPENED_KEYS as _opened, IssuerIdentity, SealedKey, SigningKey
 from issuer.proofs.keys import FAMILIES, KeyRecord, new_private, open_private, public_from_stored, seal_private
 from issuer.sponsors.models import Sponsor, SponsorKey
 
 ACTIVE, RETIRED, WITHDRAWN = "active", "retired", "withdrawn"
-
-_opened: dict[str, object] = {}          # key id -> private key, for this process's lifetime
 
 # Bumped by every key change made in this process; other processes see a change within
 # DOCUMENT_SECONDS (a rotation need not be instant elsewhere; a withdrawal is also refused at
@@ -47,21 +44,6 @@ def _utc(value: datetime) -> datetime:
 
 def _iso(value: datetime | None) -> str | None:
     return _utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z") if value else None
-
-
-@dataclass(frozen=True)
-class SealedKey:
-    """A sponsor key as a signing process receives it: picklable, still encrypted."""
-    key_id: str
-    sealed: str
-    verification_method: str
-    controller: str
-
-    def signing_key(self, passphrase: bytes | None) -> SigningKey:
-        private = _opened.get(self.key_id)
-        if private is None:
-            private = _opened.setdefault(self.key_id, open_private(self.sealed, passphrase, self.key_id))
-        return SigningKey(private, self.verification_method, self.controller)
 
 
 def _record(row: SponsorKey) -> KeyRecord:
