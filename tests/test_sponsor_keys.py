@@ -133,3 +133,38 @@ def test_credentials_signed_with_the_platform_key_keep_verifying_for_sponsors_of
     time.sleep(1.1)     # key files record their creation to the second
     new_platform = services.identity.keystore.rotate()[0]
     assert f"{legacy.did}#{new_platform.key_id}" not in _document(client, legacy)["assertionMethod"]
+
+
+def test_migration_0012_marks_the_sponsors_of_its_time_and_start_makes_their_keys(database_url, config):
+    """Upgrading a database whose sponsors signed with the platform's keys: they are marked (their
+    documents keep those keys, retired), and the next start gives each a key of its own."""
+    from sqlalchemy import create_engine, text
+    from issuer import db
+    from issuer.app import build_services
+    from issuer.proofs.keys import KeyStore
+    KeyStore(config.keys_dir, config.key_passphrase).ensure_active()     # the platform key of that time
+    db.upgrade(database_url)
+    db.downgrade(database_url, "0009")
+    slug = f"before-0012-{uuid.uuid4().hex[:8]}"
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO sponsors (name, slug, created_at) VALUES (:n, :s, :t)"),
+                               {"n": slug, "s": slug, "t": datetime.now(timezone.utc)})
+    finally:
+        engine.dispose()
+    services = build_services(config)          # migrates, then makes the missing sponsor keys
+    try:
+        with session_scope(services.sessions) as session:
+            old = session.query(Sponsor).filter_by(slug=slug).one()
+            assert old.legacy_keys_until is not None
+            [key] = session.query(SponsorKey).filter_by(sponsor_id=old.id).all()
+            assert key.status == "active" and key.family == "Ed25519"
+            document = services.keys.document(session, services.identity.sponsor_did(slug))
+        platform = [f"{services.identity.sponsor_did(slug)}#{r.key_id}" for r in services.identity.keystore.records()]
+        assert set(platform) <= set(document["assertionMethod"]) and not set(platform) & set(document["authentication"])
+        fresh = new_sponsor(services)
+        with session_scope(services.sessions) as session:
+            assert session.get(Sponsor, fresh.id).legacy_keys_until is None
+    finally:
+        services.engine.dispose()
