@@ -24,7 +24,7 @@ from issuer.api.problems import problem
 from issuer.api.status import sponsor_only, status_problem
 from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL
 from issuer.db import session_scope
-from issuer.errors import LerError
+from issuer.errors import KeyError_, LerError
 from issuer.proofs import jwt as vcjwt, ld
 from issuer.sponsors.models import Sponsor
 from issuer.status import lists, services as status_services
@@ -130,6 +130,10 @@ def issue():
         try:
             suite = services.keys.cryptosuite_for(session, issuer, options.get("cryptosuite"))
             signed = services.keys.sign(session, document, loader=services.loader, cryptosuite=suite)
+        except KeyError_ as exc:
+            # Our key, not the caller's request, is at fault (start-up checks make this rare).
+            session.rollback()
+            return problem(503, "Service Unavailable", f"the service cannot sign now: {exc}")
         except LerError as exc:
             session.rollback()
             return problem(400, "Bad Request", f"the credential cannot be signed: {exc}")

@@ -129,8 +129,10 @@ class SponsorKeys:
         return self.create(session, sponsor, family), old
 
     def withdraw(self, session: Session, sponsor: Sponsor, key_id: str) -> tuple[SponsorKey, SponsorKey | None]:
-        """Take a key out of the sponsor's document (it was lost or compromised): what it signed
-        stops verifying. An active key is replaced at once, so the sponsor can go on issuing."""
+        """Take a key out of the sponsor's did:web document (it was lost or compromised): what it
+        signed under the did:web stops verifying. An active key is replaced at once, so the sponsor
+        can go on issuing. (Its did:key, if it issued as one, cannot be unpublished: see
+        `_sponsor_of`; revoke those credentials.)"""
         global generation
         session.get(Sponsor, sponsor.id, with_for_update=True)
         row = session.get(SponsorKey, key_id)
@@ -162,13 +164,15 @@ class SponsorKeys:
                          for r in self.rows(session, sponsor, (ACTIVE, RETIRED, WITHDRAWN))]}
 
     def _sponsor_of(self, session: Session, did: str) -> tuple[Sponsor | None, SponsorKey | None]:
-        """The sponsor whose did:web is `did`, or whose (not withdrawn) key's did:key it is."""
+        """The sponsor whose did:web is `did`, or whose key's did:key it is. A did:key resolves
+        from the identifier alone, so withdrawing its key cannot unpublish it: the key stops
+        issuing, and still signs that did:key's status lists, so what it issued can be revoked."""
         if self.identity.is_sponsor_did(did):
             slug = did[len(self.identity.sponsor_did("")):]
             return session.scalars(select(Sponsor).where(Sponsor.slug == slug)).first(), None
         if did.startswith("did:key:"):
             row = session.get(SponsorKey, did[len("did:key:"):])
-            if row is not None and row.status != WITHDRAWN and row.family in DI_FAMILIES:
+            if row is not None and row.family in DI_FAMILIES:
                 return session.get(Sponsor, row.sponsor_id), row
         return None, None
 

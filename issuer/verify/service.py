@@ -67,7 +67,8 @@ class Verifier:
         if not url.startswith("sqlite") or Path(url.split("///", 1)[-1]).exists():
             try:
                 engine = make_engine(url)
-                if inspect(engine).has_table("status_list_documents"):
+                # Migrated far enough for status lists and sponsors' own keys (revision 0012).
+                if all(inspect(engine).has_table(t) for t in ("status_list_documents", "sponsor_keys")):
                     sessions = session_factory(engine)
             except SQLAlchemyError:
                 sessions = None
