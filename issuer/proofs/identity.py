@@ -64,24 +64,11 @@ class IssuerIdentity:
     def is_sponsor_did(self, did: str) -> bool:
         return did.startswith(f"{self.did}:sponsors:")
 
-    def owns(self, did: str) -> bool:
-        return did == self.did or self.is_sponsor_did(did)
-
     def did_document(self, did: str | None = None) -> dict | None:
         if did is None or did == self.did:
             return did_document(self.did, self.keystore.records())
         # Without the database (`ler sign`, `ler verify` on a fresh clone) no sponsor is known.
         return self.sponsor_documents(did) if self.sponsor_documents is not None else None
-
-    def publishes(self, verification_method: str) -> bool:
-        """Whether `verification_method` is one of our keys, still listed for assertions: the
-        platform's (its did:web or did:key) or a sponsor's (not withdrawn)."""
-        did, _, key_id = verification_method.partition("#")
-        held = {r.key_id for r in self.keystore.records()}
-        if did == self.did or (did == f"did:key:{key_id}" and key_id in held):
-            return key_id in held
-        document = self.sponsor_documents(did) if self.sponsor_documents is not None else None
-        return document is not None and verification_method in document.get("assertionMethod", [])
 
     def resolver(self, trusted: dict[str, dict] | None = None) -> Resolver:
         return Resolver(trusted, dynamic=self.did_document)

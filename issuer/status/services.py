@@ -248,14 +248,13 @@ def signed_with_held_key(document: dict, identity, session: Session | None = Non
     did, key_id = vm.split("#", 1)
     if did != document.get("issuer"):
         return False
-    if identity.did == did or did == f"did:key:{key_id}" and key_id in _held_key_ids(identity):
-        return key_id in _held_key_ids(identity)
-    if session is not None:
-        # A sponsor's own key, read through the caller's transaction (on SQLite a second one
-        # would wait for this one's write lock).
-        published = SponsorKeys(identity).document(session, did)
-        return published is not None and vm in published.get("assertionMethod", [])
-    return identity.publishes(vm)
+    held = _held_key_ids(identity)
+    if did == identity.did or (did == f"did:key:{key_id}" and key_id in held):     # the platform's
+        return key_id in held
+    # A sponsor's key, from the database: through the caller's transaction when there is one (on
+    # SQLite a second transaction would wait for this one's write lock), else the identity's source.
+    published = SponsorKeys(identity).document(session, did) if session is not None else identity.did_document(did)
+    return published is not None and vm in published.get("assertionMethod", [])
 
 
 def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusListDocument | None:
