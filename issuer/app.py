@@ -8,7 +8,7 @@ from flask import Flask, g, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer import db
+from issuer import audit, db
 from issuer import api
 from issuer.api import problems
 from issuer.issuance.services import IssuanceContext
@@ -31,20 +31,49 @@ class Services:
     issuance: IssuanceContext
     secrets: SecretBox
 
+    @property
+    def keys(self):
+        """Each sponsor's own signing keys (issuer.sponsors.keys)."""
+        return self.issuance.keys
+
 
 def build_services(config: Config, *, migrate: bool = True) -> Services:
+    """Everything a process needs, checked now: a database that cannot be reached or a key
+    passphrase that opens no key stops the process at start (ConfigurationError, KeyError_),
+    not at its first request."""
     loader = ld.StaticDocumentLoader(ld.ContextStore(config.contexts_dir))
-    if migrate:
-        db.upgrade(config.database_url)
-    engine = db.make_engine(config.database_url)
     keystore = KeyStore(config.keys_dir, config.key_passphrase)
-    keystore.ensure_active("Ed25519")
-    identity = IssuerIdentity(keystore, config.base_url)
-    sessions = db.session_factory(engine)
-    with db.session_scope(sessions) as session:
-        catalog.load(session)
-    return Services(config, engine, sessions, identity, loader, IssuanceContext(identity, config.base_url, loader),
+    keystore.check_passphrase()
+    with db.reachable(config.database_url):
+        if migrate:
+            db.upgrade(config.database_url)
+        engine = db.make_engine(config.database_url)
+        keystore.ensure_active("Ed25519")
+        identity = IssuerIdentity(keystore, config.base_url)
+        sessions = db.session_factory(engine)
+        issuance = IssuanceContext(identity, config.base_url, loader)
+        identity.sponsor_documents = issuance.keys.document_source(sessions)
+        with db.session_scope(sessions) as session:
+            catalog.load(session)
+            issuance.keys.check_passphrase(session)
+            issuance.keys.ensure_all(session)
+    return Services(config, engine, sessions, identity, loader, issuance,
                     SecretBox(config.key_passphrase, identity.did))
+
+
+def _name_the_caller(app: Flask) -> None:
+    """Every request starts as an anonymous caller for the audit log (issuer.audit's context
+    variable), named once authentication knows better (issuer.api.auth.act_as); a server thread
+    serves many requests, so the name is put back when the request ends."""
+    @app.before_request
+    def _anonymous():
+        g.ler_audit_token = audit.set_actor(audit.Actor("anonymous request", request.remote_addr))
+
+    @app.teardown_request
+    def _forget(_exc):
+        token = g.pop("ler_audit_token", None)
+        if token is not None:
+            audit.reset_actor(token)
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
@@ -60,6 +89,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.extensions["ler"] = services or build_services(config)
     problems.register(app)
     _read_only_requests(app)
+    _name_the_caller(app)
     for blueprint in api.blueprints():
         app.register_blueprint(blueprint)
     return app

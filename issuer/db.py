@@ -7,9 +7,12 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from issuer.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -74,6 +77,18 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def reachable(url: str):
+    """Turn "the database cannot be reached" into one line naming it (password hidden), for a
+    process that is starting, instead of a driver's traceback."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        safe = make_url(url).render_as_string(hide_password=True)
+        raise ConfigurationError(f"cannot reach the database {safe}: {reason}") from None
 
 
 def alembic_config(url: str) -> AlembicConfig:

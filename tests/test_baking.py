@@ -42,7 +42,7 @@ def _itxt_chunks(png: bytes) -> list[bytes]:
 
 @pytest.fixture
 def signed(services):
-    return services.identity.sign(open_badge(services.identity.sponsor_did("acme")))
+    return services.identity.sign(open_badge(services.identity.did))
 
 
 def test_png_round_trip_verifies(services, signed):
@@ -57,7 +57,7 @@ def test_png_round_trip_verifies(services, signed):
 
 
 def test_png_jwt_round_trip_and_rebake_replaces(services, signed):
-    token = services.identity.sign_jwt(open_badge(services.identity.sponsor_did("acme")))
+    token = services.identity.sign_jwt(open_badge(services.identity.did))
     baked = bake_png(bake_png(tiny_png(), signed), token)
     assert len(_itxt_chunks(baked)) == 1, "a PNG must not carry the chunk twice"
     assert extract_png(baked) == token
@@ -94,7 +94,7 @@ def test_svg_round_trip_with_embedded_proof(services, signed):
 
 
 def test_svg_round_trip_with_jwt(services):
-    token = services.identity.sign_jwt(open_badge(services.identity.sponsor_did("acme")))
+    token = services.identity.sign_jwt(open_badge(services.identity.did))
     baked = bake_svg(SVG.decode(), token)
     assert f'<openbadges:credential verify="{token}"></openbadges:credential>'.encode() in baked
     assert extract_svg(baked) == token

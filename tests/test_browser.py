@@ -156,7 +156,7 @@ def test_credential_page_expired(client, services, server, page):
         unsecured = {k: v for k, v in row.document.items() if k != "proof"}
         unsecured["validUntil"] = "2025-01-01T00:00:00Z"
         unsecured["validFrom"] = "2024-03-05T00:00:00Z"
-        row.document = services.identity.sign(unsecured, loader=services.loader)
+        row.document = services.keys.sign(session, unsecured, loader=services.loader)
     republish_status_lists(services, issued.id)
     page.goto(f"{server}/credentials/{issued.id}")
     state, text = _status(page)

@@ -431,7 +431,7 @@ def test_the_wallet_tells_what_became_of_the_credential(client, services, issued
     from sqlalchemy import select
 
     from issuer.db import session_scope
-    from issuer.portal.models import AuditEvent
+    from issuer.audit.models import AuditEvent
     from issuer.portal.services import claimed
 
     made = _offer(client, issued)

@@ -519,11 +519,12 @@ def test_ler_staff_create_bootstraps_the_first_administrator(cli, app):
 def test_every_command_line_change_names_the_operator_in_the_audit_log(cli, services):
     import getpass
 
-    from issuer.portal.models import AuditEvent
+    from issuer.audit.models import AuditEvent
     from issuer.sponsors.services import find_sponsor
     sponsor = f"Audited Sponsor {uuid.uuid4().hex[:6]}"
     assert cli("sponsors", "create", sponsor).exit_code == 0
     with session_scope(services.sessions) as session:
         sponsor_id = find_sponsor(session, sponsor).id
         actors = {e.action: e.actor for e in session.scalars(select(AuditEvent).where(AuditEvent.sponsor_id == sponsor_id))}
-    assert actors == {"api_key.created": f"command line ({getpass.getuser()})"}
+    assert actors == {"api_key.created": f"command line ({getpass.getuser()})",
+                      "sponsor_key.created": f"command line ({getpass.getuser()})"}

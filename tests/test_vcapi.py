@@ -39,13 +39,20 @@ def issue(client, sponsor, credential, **options):
     return client.post("/credentials/issue", json={"credential": credential, "options": options}, headers=sponsor.auth)
 
 
-def _did_key(services) -> str:
-    return next(i for i in services.identity.controllers() if i.startswith("did:key:"))
+def _did_key(client, sponsor) -> str:
+    """The sponsor's own did:key, as the sponsor API lists it."""
+    identifiers = client.get("/api/v1/sponsor", headers=sponsor.auth).get_json()["identifiers"]
+    return next(i for i in identifiers if i.startswith("did:key:"))
+
+
+def _sponsor_row(session, sponsor):
+    from issuer.sponsors.models import Sponsor
+    return session.get(Sponsor, sponsor.id)
 
 
 @pytest.mark.parametrize("as_", ["sponsor", "did:key"])
 def test_issue_signs_with_status_entries_and_keeps_the_input(client, services, sponsor, as_):
-    issuer = sponsor.did if as_ == "sponsor" else _did_key(services)
+    issuer = sponsor.did if as_ == "sponsor" else _did_key(client, sponsor)
     credential = unsigned(issuer)
     response = issue(client, sponsor, credential, type="Ed25519Signature2020", challenge="ignored",
                      credentialStatus=STATUS)
@@ -83,11 +90,14 @@ def test_with_an_ecdsa_key_the_service_issues_ecdsa_when_asked(client, services,
     from issuer.proofs.did import did_key_for
     assert issue(client, sponsor, unsigned(sponsor.did), cryptosuite="ecdsa-rdfc-2019").get_json()[
         "verifiableCredential"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"     # no EC key yet: ignored
-    record = services.identity.keystore.generate(family)
+    from issuer.db import session_scope
+    with session_scope(services.sessions) as session:
+        record, _ = services.keys.rotate(session, _sponsor_row(session, sponsor), family)
     document = client.get(f"/sponsors/{sponsor.did.rsplit(':', 1)[1]}/did.json").get_json()
-    method = next(m for m in document["verificationMethod"] if m["id"].endswith(record.key_id))
-    assert method["type"] == "Multikey" and method["publicKeyMultibase"] == record.public.public_key_multibase()
-    ec_did = did_key_for(record.public)
+    method = next(m for m in document["verificationMethod"] if m["id"].endswith(record.id))
+    assert method["type"] == "Multikey" and method["publicKeyMultibase"] == record.public_key_multibase
+    ec_did = f"did:key:{record.public_key_multibase}"
+    assert ec_did in client.get("/api/v1/sponsor", headers=sponsor.auth).get_json()["identifiers"]
     for issuer, asked in ((sponsor.did, "ecdsa-rdfc-2019"), (sponsor.did, "ecdsa-jcs-2019"), (ec_did, None),
                           (ec_did, "eddsa-rdfc-2022")):
         response = issue(client, sponsor, unsigned(issuer), **({"cryptosuite": asked} if asked else {}))
@@ -353,14 +363,16 @@ def test_status_update_as_the_bsl_suite_does(client, sponsor):
 
 
 def test_a_did_key_issuers_list_is_its_own_and_outlives_rotation(client, services, sponsor):
-    issuer = _did_key(services)
+    issuer = _did_key(client, sponsor)
     vc = issue(client, sponsor, unsigned(issuer), credentialStatus=STATUS).get_json()["verifiableCredential"]
     sponsors = issue(client, sponsor, unsigned(sponsor.did), credentialStatus=STATUS).get_json()["verifiableCredential"]
     entry = vc["credentialStatus"][0]
     assert entry["statusListCredential"] != sponsors["credentialStatus"][0]["statusListCredential"]
     document = client.get(entry["statusListCredential"][len(BASE):]).get_json()
     assert document["issuer"] == issuer and document["proof"]["verificationMethod"].startswith(issuer + "#")
-    services.identity.keystore.rotate()
+    from issuer.db import session_scope
+    with session_scope(services.sessions) as session:
+        services.keys.rotate(session, _sponsor_row(session, sponsor))
     # A revocation after rotation re-signs the list with the key that the did:key names.
     revoke = {"credentialId": vc["id"], "status": True,
               "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}

@@ -30,7 +30,7 @@ from issuer.verify.service import Verifier
 from issuer.verify.status import StatusChecker
 
 from conftest import VECTORS, load_json
-from verify_support import issue_one
+from verify_support import issue_one, sign_jwt
 
 V2, EXAMPLES = "https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"
 
@@ -159,7 +159,7 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width
 def test_baked_png_and_svg_through_the_function_and_the_cli(issued, services, cli, tmp_path):
     verifier = Verifier.for_services(services)
     for name, baked in (("badge.png", bake_png(_png(), issued.document)), ("badge.svg", bake_svg(SVG, issued.document)),
-                        ("jwt.png", bake_png(_png(), services.identity.sign_jwt(
+                        ("jwt.png", bake_png(_png(), sign_jwt(services,
                             {k: v for k, v in issued.document.items() if k != "proof"})))):
         result = verifier.credential(baked)
         assert result.verified, (name, result.to_json())

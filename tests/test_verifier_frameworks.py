@@ -16,7 +16,7 @@ from issuer.db import session_scope
 from issuer.programs import catalog
 from issuer.verify.service import Verifier
 
-from verify_support import issue_level, issue_one
+from verify_support import issue_level, issue_one, sign
 
 FRAMEWORK_FILE = catalog.DATA_DIR / "framework-csr-43-4051-00.json"
 
@@ -26,7 +26,7 @@ def _unsigned(credential):
 
 
 def _resign(services, document):
-    return services.identity.sign(document, loader=services.loader)
+    return sign(services, document, loader=services.loader)
 
 
 def _alignments(document):

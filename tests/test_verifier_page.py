@@ -14,7 +14,7 @@ import pytest
 from issuer.delivery.baking import bake_png, bake_svg
 
 from test_verifier_formats import SVG, _png
-from verify_support import issue_one, make_legacy, new_sponsor
+from verify_support import issue_one, make_legacy, new_sponsor, sign_jwt
 
 BASE = "https://issuer.example"
 
@@ -94,7 +94,7 @@ def test_page_form_is_accessible(client):
 
 def test_page_reads_uploads_and_our_links(client, services):
     issued = issue_one(client, services)
-    jwt = services.identity.sign_jwt({k: v for k, v in issued.document.items() if k != "proof"})
+    jwt = sign_jwt(services, {k: v for k, v in issued.document.items() if k != "proof"})
     for name, payload in (("c.json", json.dumps(issued.document).encode()), ("c.jwt", jwt.encode()),
                           ("badge.png", bake_png(_png(), issued.document)), ("badge.svg", bake_svg(SVG, issued.document))):
         response = _page(client, files=(io.BytesIO(payload), name))

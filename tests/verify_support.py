@@ -22,7 +22,8 @@ class SponsorKey:
 
 def new_sponsor(services, programs=("ny-csr",)) -> SponsorKey:
     with session_scope(services.sessions) as session:
-        sponsor, key = create_sponsor(session, f"Status Test Sponsor {uuid.uuid4().hex[:8]}", list(programs))
+        sponsor, key = create_sponsor(session, f"Status Test Sponsor {uuid.uuid4().hex[:8]}", list(programs),
+                                      keys=services.keys)
         return SponsorKey(sponsor.id, sponsor.slug, services.identity.sponsor_did(sponsor.slug),
                           {"Authorization": f"Bearer {key}"})
 
@@ -47,9 +48,20 @@ def issue_level(client, services, sponsor: SponsorKey | None = None) -> Issued:
 
 
 
+def sign(services, document: dict, **options) -> dict:
+    """Sign as the document's issuer, with that issuer's own key (a sponsor's, from the database)."""
+    with session_scope(services.sessions) as session:
+        return services.keys.sign(session, document, **options)
+
+
+def sign_jwt(services, document: dict) -> str:
+    with session_scope(services.sessions) as session:
+        return services.keys.sign_jwt(session, document)
+
+
 def make_legacy(services, issued: Issued) -> Issued:
     """`issued` as it was before revision 0011: its list keeps the two-bit `message` view and the
-    credential carries the single `message` entry, re-signed as the service signed it then."""
+    credential carries the single `message` entry, re-signed by its issuer's key."""
     from issuer.issuance.models import IssuedCredential
     from issuer.status import lists
     from issuer.status.models import StatusList
@@ -59,7 +71,5 @@ def make_legacy(services, issued: Issued) -> Issued:
         unsigned = {k: v for k, v in row.document.items() if k != "proof"}
         unsigned["credentialStatus"] = lists.status_entry(services.config.base_url, row.status_list_id,
                                                           row.status_index, lists.MESSAGE)
-        issuer = unsigned["issuer"]["id"]
-        row.document = services.identity.sign(unsigned, loader=services.loader,
-                                              cryptosuite=services.identity.cryptosuite_for(issuer))
+        row.document = services.keys.sign(session, unsigned, loader=services.loader)
         return Issued(issued.id, row.document, issued.auth, issued.apprentice_id, issued.name)

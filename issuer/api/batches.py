@@ -124,7 +124,11 @@ def approve(batch_id):
     try:
         intake.approve(services, g.sponsor_id, batch_id, f"api:{g.sponsor_name}", attest_anyway=_attest_anyway())
     except intake.BatchError as exc:
-        return problem(exc.status, "Not Found" if exc.status == 404 else "Conflict", exc.message)
+        titles = {404: "Not Found", 503: "Service Unavailable"}
+        response = problem(exc.status, titles.get(exc.status, "Conflict"), exc.message)
+        if exc.status == 503:
+            response.headers["Retry-After"] = "30"
+        return response
     with session_scope(services.sessions) as session:
         response = jsonify(_view(session, session.get(Batch, batch_id)))
     response.status_code = 202

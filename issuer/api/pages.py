@@ -111,12 +111,13 @@ def claim_download(token, name):
         loaded = _claim(session, token)
         if loaded is None:
             return _private(_not_found("This claim link is unknown or has expired."))
-    document, view = loaded.row.document, loaded.view
+        document, view = loaded.row.document, loaded.view
+        if name == "credential.jwt":
+            token_ = services.keys.sign_jwt(session, {k: v for k, v in document.items() if k != "proof"})
     stem = f"credential-{loaded.row.id}"
     if name == "credential.json":
         return _download(json.dumps(document, indent=2, ensure_ascii=False), "application/ld+json", f"{stem}.json")
     if name == "credential.jwt":
-        token_ = services.identity.sign_jwt({k: v for k, v in document.items() if k != "proof"})
         return _download(token_, "application/vc+jwt", f"{stem}.jwt")
     if name == "badge.png":
         return _download(baking.bake_png(badge.png(view), document), "image/png", f"{stem}.png")

@@ -15,14 +15,17 @@ from flask import Blueprint, Response, abort, g, redirect, request, stream_with_
 from sqlalchemy import select
 
 from issuer.api import portal_web as web
+from issuer.api.auth import act_as
 from issuer.batch import intake, results as batch_results
 from issuer.batch.models import Batch
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.progress.recording import HOUR_TYPES
 from issuer.progress.state import rule_entries
-from issuer.portal import audit, security, services as portal
-from issuer.portal.models import AuditEvent, StaffAccount
+from issuer import audit
+from issuer.portal import security, services as portal
+from issuer.audit.models import AuditEvent
+from issuer.portal.models import StaffAccount
 from issuer.programs import catalog
 from issuer.progress import services as progress
 from issuer.progress.models import Apprentice, LedgerEntry
@@ -66,7 +69,7 @@ def require_staff():
         return redirect(url_for("portal.login_code"))
     with session_scope(web.sessions()) as session:
         g.staff = portal.staff_view(session, session.get(StaffAccount, signed.staff_id))
-    audit.set_request_actor(g.staff.audit_label)
+    act_as(g.staff.audit_label)
     return None
 
 
@@ -692,7 +695,7 @@ def account_password():
     with session_scope(web.sessions()) as session:
         try:
             portal.change_password(session, g.staff, request.form.get("current", ""),
-                                   request.form.get("password", ""))
+                                   request.form.get("password", ""), keep_session=g.signed.id)
         except portal.PortalError as exc:
             session.rollback()
             return page("portal/account.html", 422, error=exc.message)
@@ -704,7 +707,7 @@ def account_totp():
     with session_scope(web.sessions()) as session:
         try:
             if web.form("change", 10) == "off":
-                portal.disable_totp(session, g.staff, request.form.get("password", ""))
+                portal.disable_totp(session, g.staff, request.form.get("password", ""), keep_session=g.signed.id)
                 notice = "totp-off"
             else:
                 portal.confirm_totp(session, g.staff, web.form("code", 20), web.services().secrets)

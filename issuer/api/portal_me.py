@@ -10,10 +10,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 
 from issuer.api import portal_web as web
+from issuer.api.auth import act_as
 from issuer.db import session_scope
 from issuer.delivery import claims, mail
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit, security, services as portal
+from issuer import audit
+from issuer.portal import security, services as portal
 from issuer.portal.transcript import transcript
 from issuer.progress.models import Apprentice
 from issuer.sponsors.models import Sponsor
@@ -34,7 +36,7 @@ def require_apprentice():
         return web.login_redirect(DOOR)
     g.apprentice_id = signed.apprentice_id
     with session_scope(web.sessions()) as session:
-        audit.set_request_actor(portal.apprentice_label(session.get(Apprentice, signed.apprentice_id)))
+        act_as(portal.apprentice_label(session.get(Apprentice, signed.apprentice_id)))
     return None
 
 

@@ -55,6 +55,13 @@ def apprentice_json(session, apprentice) -> dict:
                              "start_date": e.start_date.isoformat(), "cohort": e.cohort} for e in enrollments]}
 
 
+@bp.get("/sponsor")
+def get_sponsor():
+    """The calling sponsor: its identifiers (what it may name as issuer on the VC-API) and keys."""
+    with session_scope(_services().sessions) as session:
+        return jsonify(_services().keys.summary(session, session.get(Sponsor, g.sponsor_id)))
+
+
 @bp.get("/programs")
 def list_programs():
     with session_scope(_services().sessions) as session:
@@ -198,7 +205,7 @@ def get_credential(credential_id):
         fmt = request.args.get("format", "ldp")
         if fmt == "jwt":
             unsecured = {k: v for k, v in row.document.items() if k != "proof"}
-            token = _services().identity.sign_jwt(unsecured)
+            token = _services().keys.sign_jwt(session, unsecured)
             return current_app.response_class(token, mimetype="application/vc+jwt")
         if fmt != "ldp":
             return problem(400, "Bad Request", "format must be ldp or jwt")

@@ -3,11 +3,12 @@ credential's status. (`GET /credentials/<id>` is the public credential page's, b
 negotiation.)
 
 Issuing and status updates are for a sponsor's own credentials and need its API key. The
-caller names the issuer and we never rewrite it: a sponsor may issue as its own did:web, or as
-the did:key of our active Ed25519 key, which conformance clients ask for. The caller gets back
-its credential with only what the proof needs added (VC-API: the issuer adds nothing the caller
-did not ask for). Status entries come when `options.credentialStatus` asks for them or the
-sponsor turned them on for all its VC-API credentials (`ler sponsors vcapi-status`): a
+caller names the issuer and we never rewrite it: a sponsor may issue only as its own identifiers
+(`GET /api/v1/sponsor` lists them): its did:web, or the did:key of one of its own active keys,
+which conformance clients ask for. The service's own identity is never offered to a sponsor. The
+caller gets back its credential with only what the proof needs added (VC-API: the issuer adds
+nothing the caller did not ask for). Status entries come when `options.credentialStatus` asks for
+them or the sponsor turned them on for all its VC-API credentials (`ler sponsors vcapi-status`): a
 revocation and a suspension BitstringStatusListEntry (VCDM 2.0 allows a list of entries), or for
 Open Badges, bound by the OB 3.0 schema to one entry, the single revocation entry our own Open
 Badges carry (see issuer.status.lists). Every credential is kept (with its slot), so the sponsor
@@ -27,7 +28,7 @@ from issuer.api.problems import problem
 from issuer.api.status import sponsor_only, status_problem
 from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL
 from issuer.db import session_scope
-from issuer.errors import LerError
+from issuer.errors import KeyError_, LerError
 from issuer.proofs import jwt as vcjwt, ld
 from issuer.sponsors.models import Sponsor
 from issuer.status import lists, services as status_services
@@ -149,11 +150,11 @@ def issue():
         if purposes and _ob_bound(credential) and "credentialStatus" in credential:
             return problem(400, "Bad Request", "an Open Badges credential has room for one credentialStatus, "
                                                "which we add: leave it out", field="credential.credentialStatus")
-        own = services.identity.sponsor_did(sponsor.slug)
-        allowed = {own} | (services.identity.controllers() - {services.identity.did})
+        services.keys.ensure(session, sponsor)
+        allowed = services.keys.identifiers(session, sponsor)
         if issuer not in allowed:
-            return problem(400, "Bad Request", f"this API key cannot issue as {issuer}: it issues as {own} "
-                                               "(or as the service's did:key)", allowedIssuers=sorted(allowed))
+            return problem(400, "Bad Request", f"this API key cannot issue as {issuer}: it issues only as "
+                                               f"{' or '.join(allowed)}", allowedIssuers=allowed)
         credential_id = credential.get("id") or (options.get("credentialId") if isinstance(
             options.get("credentialId"), str) else None)
         if credential_id is not None and len(credential_id) > MAX_ID_LENGTH:
@@ -161,8 +162,12 @@ def issue():
         list_id, index, entry = status_services.issue_slot(session, g.sponsor_id, credential_id, issuer)
         document = _prepared(credential, services.config.base_url, list_id, index, purposes)
         try:
-            suite = services.identity.cryptosuite_for(issuer, options.get("cryptosuite"))
-            signed = services.identity.sign(document, loader=services.loader, cryptosuite=suite)
+            suite = services.keys.cryptosuite_for(session, issuer, options.get("cryptosuite"))
+            signed = services.keys.sign(session, document, loader=services.loader, cryptosuite=suite)
+        except KeyError_ as exc:
+            # Our key, not the caller's request, is at fault (start-up checks make this rare).
+            session.rollback()
+            return problem(503, "Service Unavailable", f"the service cannot sign now: {exc}")
         except LerError as exc:
             session.rollback()
             return problem(400, "Bad Request", f"the credential cannot be signed: {exc}")

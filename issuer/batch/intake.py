@@ -34,7 +34,7 @@ from issuer.batch.lease import LEASE_SECONDS, lease_alive, new_owner
 from issuer.batch.models import Batch, BatchRow
 from issuer.db import session_scope
 from issuer.errors import LerError
-from issuer.portal import audit
+from issuer import audit
 from issuer.issuance.models import IssuedCredential
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion, utcnow
@@ -463,5 +463,10 @@ def approve(services, sponsor_id: int, batch_id: str, approved_by: str, *, dispa
         state = batch.state
     if dispatch and state in (m.APPROVED, m.RUNNING):
         from issuer.batch import jobs
-        jobs.dispatch(services, batch_id)
+        try:
+            jobs.dispatch(services, batch_id)
+        except jobs.QueueUnavailable as exc:
+            # The approval is committed: the workers' watcher queues the batch when Redis is back.
+            raise BatchError(f"batch {batch_id} is approved and will run when the queue is back "
+                             f"(the job queue cannot be reached: {exc})", 503) from None
     return state

@@ -26,9 +26,17 @@ POLL_SECONDS = 2.0
 JOB_TIMEOUT = 24 * 3600
 
 
+class QueueUnavailable(Exception):
+    """Redis cannot be reached; the batch stays approved and `watch` queues it once it can."""
+
+
 def dispatch(services, batch_id: str) -> None:
     if services.config.redis_url:
-        enqueue(services.config, batch_id)
+        from redis.exceptions import RedisError
+        try:
+            enqueue(services.config, batch_id)
+        except RedisError as exc:
+            raise QueueUnavailable(str(exc)) from None
     else:
         executor(services).wake(batch_id)
 

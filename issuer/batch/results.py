@@ -4,8 +4,7 @@ a 100,000-row batch is never held in memory to be downloaded."""
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import json
 import time
 import zipfile
@@ -14,6 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from issuer import csv_export
 from issuer.batch import models as m
 from issuer.batch.intake import COHORT, COHORT_COLUMNS, COHORT_OPTIONAL, stored_rows
 from issuer.batch.models import Batch, BatchRow
@@ -95,18 +95,13 @@ def data_columns(kind: str) -> list[str]:
 
 
 def report_csv(sessions, batch: Batch) -> Iterator[str]:
+    """The batch's rows with their outcomes; the file's own cells come back defused, since a
+    spreadsheet would run them (issuer.csv_export)."""
     columns = data_columns(batch.kind)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["line", "outcome", "column", "message", "credentials"] + columns)
-    for count, row in enumerate(stored_rows(sessions, batch.id), start=1):
-        writer.writerow([row.line, row.outcome, row.column or "", row.message or "", " ".join(row.credentials or ())]
-                        + [row.data.get(c, "") for c in columns])
-        if count % 500 == 0:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue()
+    header = ["line", "outcome", "column", "message", "credentials"] + columns
+    rows = ([row.line, row.outcome, row.column or "", row.message or "", " ".join(row.credentials or ())]
+            + [row.data.get(c, "") for c in columns] for row in stored_rows(sessions, batch.id))
+    return csv_export.lines(itertools.chain([header], rows), every=500)
 
 
 def report_json(sessions, batch: Batch, base_url: str) -> Iterator[str]:

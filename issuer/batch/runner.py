@@ -39,7 +39,7 @@ from issuer.db import session_scope
 from issuer.errors import CredentialError
 from issuer.issuance import content
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs.models import ProgramVersion, utcnow
 from issuer.progress import importer
 from issuer.progress.models import Apprentice
@@ -202,6 +202,10 @@ class _Awards:
                                                            name=sponsor.name, url=f"{base}/sponsors/{sponsor.slug}"))
         return self.cache[key]
 
+    def key(self, session, issuer: str):
+        """The sponsor's active key, read once per chunk so a rotation applies from the next one."""
+        return self.services.keys.sealed(session, issuer)
+
     def award(self, session, version_id: int, achievement: str, issuer: IssuerProfile):
         key = ("award", version_id, achievement)
         if key not in self.cache:
@@ -257,6 +261,7 @@ def _prepare(services, batch_id: str, after: int, awards: _Awards, signer: Signe
             select(IssuedCredential.id, IssuedCredential.apprentice_id, IssuedCredential.program_version_id,
                    IssuedCredential.achievement_key).where(IssuedCredential.apprentice_id.in_(ids)))}
         sponsor_name, issuer = awards.sponsor(session, sponsor_id)
+        sealed = awards.key(session, issuer.id)
         wanted = []
         for line, data in rows:
             key = (data["_apprentice"], data["_program_version"], data["achievement"])
@@ -288,7 +293,7 @@ def _prepare(services, batch_id: str, after: int, awards: _Awards, signer: Signe
         chunk.issue.append({"line": line, "id": credential_id, "sponsor_id": sponsor_id,
                             "apprentice_id": apprentice.id, "program_version_id": data["_program_version"],
                             "achievement_key": data["achievement"], "status_list_id": list_id, "status_index": index})
-    chunk.signed = signer.submit(documents)
+    chunk.signed = signer.submit(documents, sealed)
     return chunk
 
 

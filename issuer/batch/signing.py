@@ -1,4 +1,7 @@
-"""Signing on every core: a pool of processes, each holding the issuer's key and contexts.
+"""Signing on every core: a pool of processes, each holding the contexts and the keys it opened.
+
+A batch is signed with its sponsor's own key, which reaches a signing process still sealed (with
+each task: a few hundred bytes) and is opened there once, then kept for the process's life.
 
 Canonicalization (RDFC-1.0) dominates the cost of a credential and holds the GIL, so threads
 would not help; processes do. The pool is started from a forkserver: forking the runner itself
@@ -15,23 +18,21 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from issuer.proofs import ld
-from issuer.proofs.identity import IssuerIdentity
-from issuer.proofs.keys import KeyStore
+from issuer.proofs import data_integrity, ld
+from issuer.proofs.identity import SealedKey
 
 # Below this many documents signing in the runner costs less than starting the pool.
 INLINE_BELOW = 64
 GROUP = 25          # documents per task: large enough to amortize the pipe, small enough to balance
 
-_identity: IssuerIdentity | None = None
+_passphrase: bytes | None = None
 _loader = None
 
 
-def _init(keys_dir, passphrase, base_url, contexts_dir, parent_pid) -> None:
-    global _identity, _loader
-    _identity = IssuerIdentity(KeyStore(keys_dir, passphrase), base_url)
+def _init(passphrase, contexts_dir, parent_pid) -> None:
+    global _passphrase, _loader
+    _passphrase = passphrase
     _loader = ld.StaticDocumentLoader(ld.ContextStore(contexts_dir))
-    _identity.signing_key()  # decrypt the key once, here, not in the first task
     threading.Thread(target=_watch, args=(parent_pid, os.getppid()), daemon=True).start()
 
 
@@ -46,13 +47,20 @@ def _watch(parent_pid: int, ppid: int) -> None:
             os._exit(1)
 
 
-def _sign_group(documents: list[dict]) -> list[dict]:
+def _sign(documents: list[dict], key: SealedKey, passphrase, loader) -> list[dict]:
+    signing = key.signing_key(passphrase)
+    return [data_integrity.sign(d, signing.private, verification_method=signing.verification_method,
+                                cryptosuite="eddsa-rdfc-2022", loader=loader) for d in documents]
+
+
+def _sign_group(documents: list[dict], key: SealedKey) -> list[dict]:
     # Only the proofs travel back: the runner has the documents already.
-    return [_identity.sign(d, loader=_loader)["proof"] for d in documents]
+    return [d["proof"] for d in _sign(documents, key, _passphrase, _loader)]
 
 
 class Signer:
-    """`submit(documents)` returns a function that gives the signed documents, in order."""
+    """`submit(documents, key)` returns a function that gives the documents signed with `key`
+    (the sponsor's, sealed), in order."""
 
     def __init__(self, services, processes: int = 0):
         self.services = services
@@ -66,17 +74,15 @@ class Signer:
             context.set_forkserver_preload(["issuer.batch.signing"])
             self._pool = ProcessPoolExecutor(
                 self.processes, mp_context=context, initializer=_init,
-                initargs=(str(config.keys_dir), config.key_passphrase, config.base_url, str(config.contexts_dir),
-                          os.getpid()))
+                initargs=(config.key_passphrase, str(config.contexts_dir), os.getpid()))
         return self._pool
 
-    def submit(self, documents: list[dict]):
+    def submit(self, documents: list[dict], key: SealedKey):
         if self._pool is None and (len(documents) < INLINE_BELOW or self.processes <= 1):
-            identity, loader = self.services.identity, self.services.loader
-            signed = [identity.sign(d, loader=loader) for d in documents]
+            signed = _sign(documents, key, self.services.config.key_passphrase, self.services.loader)
             return lambda: signed
         pool = self._start()
-        futures: list[Future] = [pool.submit(_sign_group, documents[i:i + GROUP])
+        futures: list[Future] = [pool.submit(_sign_group, documents[i:i + GROUP], key)
                                  for i in range(0, len(documents), GROUP)]
         return lambda: [{**d, "proof": p} for d, p in zip(documents, (p for f in futures for p in f.result()))]
 

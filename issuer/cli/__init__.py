@@ -109,7 +109,7 @@ def services():
 
     from issuer.app import build_services
     from issuer.errors import LerError
-    from issuer.portal.audit import Actor, acting_as
+    from issuer.audit import Actor, acting_as
     click.get_current_context().with_resource(acting_as(Actor(f"command line ({getpass.getuser()})")))
     try:
         return build_services(config())
@@ -146,4 +146,3 @@ def read_json_object(path: str) -> dict:
 @click.version_option(package_name="ler-issuer")
 def main() -> None:
     """ler: issue and verify signed LER credentials for registered apprenticeships."""
-

@@ -218,11 +218,16 @@ def worker(burst) -> None:
     from issuer.batch import jobs
     if not config().redis_url:
         raise CliError("set LER_REDIS_URL: without Redis, batches run inside 'ler serve'")
+    from redis.exceptions import RedisError
     svc = services()
+    queue = jobs.queue(svc.config)
+    try:
+        queue.connection.ping()
+    except RedisError as exc:
+        raise CliError(f"cannot reach Redis at {svc.config.redis_url.split('@')[-1]}: {exc}") from None
     jobs.use_services(svc)
     stop = threading.Event()
     jobs.watch(svc, stop)
-    queue = jobs.queue(svc.config)
     click.echo(f"ler worker on queue {svc.config.batch_queue!r}", err=True)
     try:
         SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)

@@ -40,7 +40,7 @@ def sponsors_create(name, programs) -> None:
     svc = services()
     try:
         with session_scope(svc.sessions) as session:
-            sponsor, key = create_sponsor(session, name, list(programs))
+            sponsor, key = create_sponsor(session, name, list(programs), keys=svc.keys)
             slug = sponsor.slug
     except SponsorError as exc:
         raise CliError(str(exc)) from None

@@ -125,7 +125,7 @@ def vcapi_status(sponsor, setting) -> None:
     suspension; revocation only for Open Badges) without the caller asking in
     options.credentialStatus. Off by default: the caller gets its credential and a proof only."""
     from issuer.db import session_scope
-    from issuer.portal import audit
+    from issuer import audit
     from issuer.sponsors.services import find_sponsor
     svc = services()
     with session_scope(svc.sessions) as session:

@@ -41,9 +41,9 @@ def issue_copy(session, services, row: IssuedCredential, holder: str, fmt: str, 
     `notification_hash` names the copy in the wallet's later OpenID4VCI notifications."""
     unsecured = bound_document(row.document, holder)
     if fmt == LDP_VC:
-        copy = services.identity.sign(unsecured, loader=services.loader)
+        copy = services.keys.sign(session, unsecured, loader=services.loader)
     elif fmt == JWT_VC_JSON:
-        copy = services.identity.sign_jwt(unsecured)
+        copy = services.keys.sign_jwt(session, unsecured)
     else:
         raise ValueError(f"unknown credential format {fmt!r}")
     session.add(Delivery(credential_id=row.id, holder=holder, format=fmt, channel=channel,

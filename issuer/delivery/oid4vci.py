@@ -39,7 +39,7 @@ from issuer.delivery import copies
 from issuer.delivery.models import AccessToken, Delivery, Nonce, Offer
 from issuer.delivery.sweep import sweep
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit
+from issuer import audit
 from issuer.proofs.did import Resolver, ResolutionError
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"

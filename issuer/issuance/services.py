@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.issuance import content
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs.models import ProgramVersion
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.rules import Progress
+from issuer.sponsors.keys import SponsorKeys
 from issuer.sponsors.models import Sponsor
 from issuer.status import allocation as status
 
@@ -32,6 +33,11 @@ class IssuanceContext:
     identity: object          # issuer.proofs.identity.IssuerIdentity
     base_url: str
     loader: object
+    keys: SponsorKeys | None = None     # each sponsor's own keys; default: beside `identity`
+
+    def __post_init__(self):
+        if self.keys is None:
+            self.keys = SponsorKeys(self.identity)
 
 
 @dataclass
@@ -93,7 +99,7 @@ def _issue_one(session, ctx, achievement, program, frameworks, apprentice, spons
             credential_id=f"urn:uuid:{credential_uuid}", valid_from=datetime.now(timezone.utc),
             credential_status=status.status_entry(ctx.base_url, list_id, index),
         )
-        signed = ctx.identity.sign(document, loader=ctx.loader)
+        signed = ctx.keys.sign(session, document, loader=ctx.loader)
         row = IssuedCredential(id=credential_uuid, sponsor_id=sponsor.id, apprentice_id=apprentice.id,
                                program_version_id=program.id, achievement_key=achievement.key, document=signed,
                                status_list_id=list_id, status_index=index)

@@ -1,4 +1,5 @@
-"""Staff accounts, assignments, sessions, sign-in tokens, login attempts and the audit log.
+"""Staff accounts, assignments, sessions, sign-in tokens and login attempts (the audit log is
+issuer.audit's).
 
 Every secret that reaches a browser (session cookie, magic link, set-password link) is stored
 only as its SHA-256: a copy of the database cannot be used to sign in.
@@ -89,17 +90,3 @@ class LoginAttempt(Base):
     ip: Mapped[str | None] = mapped_column(String(45), index=True, nullable=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-
-
-class AuditEvent(Base):
-    """Append-only (database triggers refuse UPDATE and DELETE): who did what, when, from where."""
-    __tablename__ = "portal_audit_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsors.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor: Mapped[str] = mapped_column(String(400))
-    action: Mapped[str] = mapped_column(String(60))
-    subject: Mapped[str] = mapped_column(String(200))
-    detail: Mapped[dict] = mapped_column(JSON)
-    ip: Mapped[str | None] = mapped_column(String(45), nullable=True)

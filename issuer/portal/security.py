@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -97,6 +98,21 @@ def upgrade_hash_if_needed(account: StaffAccount, password: str) -> None:
         account.password_hash = _hasher.hash(password)
 
 
+# --- where to go after signing in ----------------------------------------------------------
+
+def local_path(target: str | None) -> str | None:
+    """`target` as a path on this site, or None. Control characters are stripped first, as
+    browsers strip them from a Location (WHATWG URL parser): checked raw, `/\t/evil.example`
+    passes as a path and then lands on //evil.example. An open redirect would turn our sign-in
+    page into a phishing aid."""
+    if not target:
+        return None
+    cleaned = "".join(ch for ch in target[:2000] if unicodedata.category(ch) != "Cc")
+    if cleaned.startswith("/") and not cleaned.startswith("//") and "\\" not in cleaned:
+        return cleaned
+    return None
+
+
 # --- CSRF --------------------------------------------------------------------------------
 
 def csrf_token(secret: str) -> str:
@@ -108,6 +124,15 @@ def csrf_ok(secret: str | None, presented: str | None) -> bool:
 
 
 # --- rate limiting -----------------------------------------------------------------------
+
+def hold_account(session: Session, staff: StaffAccount | None) -> None:
+    """Lock the account's row until the transaction ends, so concurrent sign-in attempts for it
+    are counted and checked one at a time: without it, 30 parallel attempts would all read "no
+    failures yet" and all have a password checked. (PostgreSQL: SELECT ... FOR UPDATE; SQLite
+    already runs one writing transaction at a time.) Unknown accounts have no password to guess."""
+    if staff is not None:
+        session.execute(select(StaffAccount.id).where(StaffAccount.id == staff.id).with_for_update())
+
 
 def _delay(failures: int, free: int) -> int:
     return 0 if failures < free else min(2 ** (failures - free + 1), MAX_DELAY)
@@ -204,9 +229,11 @@ def end_session(session: Session, session_id: int) -> None:
                     .values(ended_at=utcnow()))
 
 
-def end_staff_sessions(session: Session, staff_id: int) -> None:
-    """Signs a staff member out everywhere (disabled, role changed, password changed)."""
-    session.execute(update(PortalSession).where(PortalSession.staff_id == staff_id, PortalSession.ended_at.is_(None))
+def end_staff_sessions(session: Session, staff_id: int, keep: int | None = None) -> None:
+    """Signs a staff member out everywhere (disabled, role changed, password changed, second
+    factor turned off), except in the session `keep` that made the change."""
+    session.execute(update(PortalSession).where(PortalSession.staff_id == staff_id, PortalSession.ended_at.is_(None),
+                                                PortalSession.id != (keep if keep is not None else -1))
                     .values(ended_at=utcnow()))
 
 

@@ -1,7 +1,7 @@
 """What the portals do, without HTTP: staff accounts and roles, who may see which apprentice,
 sign-offs as attestations, apprentices' magic links, and progress laid out for people.
 
-Every change writes its audit row in the caller's transaction (`issuer.portal.audit.record`).
+Every change writes its audit row in the caller's transaction (`issuer.audit.record`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from issuer.delivery.models import Delivery
 from issuer.errors import LerError
 from issuer.issuance.models import IssuedCredential
 from issuer.issuance.services import IssuanceContext, progress_of
-from issuer.portal import audit, security
+from issuer import audit
+from issuer.portal import security
 from issuer.portal.models import Assignment, StaffAccount
 from issuer.portal.sealing import PREFIX as SEALED, SecretBox
 from issuer.progress.models import Apprentice, Enrollment
@@ -129,8 +130,14 @@ def _check_role(role: str) -> str:
 def create_staff(session: Session, sponsor: Sponsor, email: str, name: str, role: str) -> tuple[StaffAccount, str]:
     """A new staff account without a password, and its one-time set-password token."""
     email, name, role = normalise_email(email), _clean_name(name), _check_role(role)
-    if session.scalars(select(StaffAccount).where(StaffAccount.email == email)).first():
-        raise PortalError(f"there is already an account for {email}", status=409, field="email")
+    taken = session.scalars(select(StaffAccount).where(StaffAccount.email == email)).first()
+    if taken is not None:
+        # Staff sign in by email alone, so an address has one account on the whole service. The
+        # answer is the same whoever holds it, and says nothing of that account (its sponsor,
+        # name or role): another sponsor's staff stay theirs to know.
+        raise PortalError("this address cannot be given a new account; if they are on your staff already, "
+                          "they are in the list below, otherwise ask them for another address",
+                          status=409, field="email")
     staff = StaffAccount(sponsor_id=sponsor.id, email=email, name=name, role=role, active=True)
     session.add(staff)
     session.flush()
@@ -196,7 +203,10 @@ def set_password_with_link(session: Session, token: str, password: str) -> Staff
     return staff
 
 
-def change_password(session: Session, actor: StaffView, current: str, new: str) -> None:
+def change_password(session: Session, actor: StaffView, current: str, new: str,
+                    keep_session: int | None = None) -> None:
+    """A new password; every other session of the account ends (one opened with the old
+    password elsewhere must not outlive it), the one that made the change (`keep_session`) stays."""
     staff = session.get(StaffAccount, actor.id)
     if not security.check_password(staff, current):
         raise PortalError("the current password is not right", field="current")
@@ -204,6 +214,7 @@ def change_password(session: Session, actor: StaffView, current: str, new: str) 
     if problem:
         raise PortalError(problem, field="password")
     staff.password_hash = security.hash_password(new)
+    security.end_staff_sessions(session, staff.id, keep=keep_session)
     audit.record(session, staff.sponsor_id, "staff.password_changed", f"staff:{staff.id}", email=staff.email)
 
 
@@ -216,10 +227,11 @@ class SignInResult:
 def authenticate(session: Session, email: str, password: str, ip: str | None) -> SignInResult:
     """Check a password, slowed down after repeated failures for the account or the address."""
     account = (email or "").strip().lower()[:320]
+    staff = session.scalars(select(StaffAccount).where(StaffAccount.email == account)).first()
+    security.hold_account(session, staff)
     wait = security.wait_seconds(session, "password", account, ip)
     if wait:
         return SignInResult(wait=wait)
-    staff = session.scalars(select(StaffAccount).where(StaffAccount.email == account)).first()
     ok = security.check_password(staff, password or "") and staff.active
     security.note_attempt(session, "password", account, ip, ok)
     if not ok:
@@ -229,6 +241,7 @@ def authenticate(session: Session, email: str, password: str, ip: str | None) ->
 
 
 def second_factor(session: Session, staff: StaffAccount, code: str, ip: str | None, box: SecretBox) -> SignInResult:
+    security.hold_account(session, staff)
     wait = security.wait_seconds(session, "code", staff.email, ip)
     if wait:
         return SignInResult(wait=wait)
@@ -270,11 +283,13 @@ def confirm_totp(session: Session, actor: StaffView, code: str, box: SecretBox) 
     audit.record(session, staff.sponsor_id, "staff.second_factor_on", f"staff:{staff.id}", email=staff.email)
 
 
-def disable_totp(session: Session, actor: StaffView, password: str) -> None:
+def disable_totp(session: Session, actor: StaffView, password: str, keep_session: int | None = None) -> None:
+    """Turn the second factor off; the account's other sessions end, as after a password change."""
     staff = session.get(StaffAccount, actor.id)
     if not security.check_password(staff, password):
         raise PortalError("the password is not right", field="password")
     staff.totp_secret = staff.totp_pending_secret = staff.totp_last_step = None
+    security.end_staff_sessions(session, staff.id, keep=keep_session)
     audit.record(session, staff.sponsor_id, "staff.second_factor_off", f"staff:{staff.id}", email=staff.email)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.db import session_scope
 from issuer.issuance.services import IssuanceContext
-from issuer.portal import audit
+from issuer import audit
 from issuer.progress import services
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.progress.recording import MAX_ENTRY_REF, NewEntry, ProgressError, record_entries

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
 from issuer.issuance.services import IssuanceContext, IssuanceOutcome, issue_earned
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs.models import ProgramVersion
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry

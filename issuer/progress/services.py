@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.issuance.services import IssuanceContext, IssuanceOutcome
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs import catalog
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
 from issuer.progress.recording import NewEntry, ProgressError, record_entries

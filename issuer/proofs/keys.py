@@ -34,7 +34,7 @@ class KeyRecord:
     created: str
     retired: str | None
     public: Ed25519PublicKey | RSAPublicKey | ECPublicKey
-    path: Path
+    path: Path | None = None      # None: a sponsor's key, kept in the database (issuer.sponsors.keys)
 
     def summary(self) -> dict:
         return {
@@ -48,6 +48,50 @@ class KeyRecord:
         }
 
 
+def new_private(family: str) -> Ed25519PrivateKey | RSAPrivateKey | ECPrivateKey:
+    if family not in FAMILIES:
+        raise KeyError_(f"unknown key family {family!r}; choose one of {', '.join(FAMILIES)}")
+    return (Ed25519PrivateKey.generate() if family == "Ed25519" else RSAPrivateKey.generate() if family == "RSA"
+            else ECPrivateKey.generate(family))
+
+
+def public_from_stored(family: str, multibase: str | None, jwk: dict | None):
+    """The public half as stored (Multikey for Ed25519 and EC, JWK for RSA)."""
+    if family == "Ed25519":
+        return Ed25519PublicKey.from_multibase(multibase)
+    if family == "RSA":
+        return RSAPublicKey.from_jwk(jwk)
+    if family in CURVES:
+        return ECPublicKey.from_multibase(multibase)
+    raise ValueError(f"unknown key family {family!r}")
+
+
+def seal_private(private, passphrase: bytes | None) -> str:
+    """PKCS#8 PEM encrypted under the passphrase: how every private key is kept at rest, in key
+    files and in the database alike."""
+    if not passphrase:
+        raise KeyError_("no key passphrase configured (set LER_KEY_PASSPHRASE): private keys are never stored in clear")
+    return private.to_pem(passphrase).decode("ascii")
+
+
+def open_private(pem: str, passphrase: bytes | None, key_id: str):
+    """The private key sealed by `seal_private` (decrypting costs milliseconds: callers cache)."""
+    if not passphrase:
+        raise KeyError_("no key passphrase configured (set LER_KEY_PASSPHRASE)")
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=passphrase)
+    except (ValueError, TypeError):
+        # Never echo the passphrase or key material, only that it did not open.
+        raise KeyError_(f"cannot decrypt key {key_id}: wrong passphrase or damaged file") from None
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return Ed25519PrivateKey(key)
+    if isinstance(key, rsa.RSAPrivateKey):
+        return RSAPrivateKey(key)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return ECPrivateKey(key)
+    raise KeyError_(f"key {key_id} is of an unsupported type")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -57,6 +101,11 @@ class KeyStore:
         self.directory = Path(directory)
         self._passphrase = passphrase
         self._private_cache: dict[str, Ed25519PrivateKey | RSAPrivateKey | ECPrivateKey] = {}
+
+    @property
+    def passphrase(self) -> bytes | None:
+        """The operator's passphrase, which also seals the sponsors' keys in the database."""
+        return self._passphrase
 
     # -- reading -------------------------------------------------------------------------
     def records(self) -> list[KeyRecord]:
@@ -71,14 +120,7 @@ class KeyStore:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             family = data["family"]
-            if family == "Ed25519":
-                public = Ed25519PublicKey.from_multibase(data["publicKeyMultibase"])
-            elif family == "RSA":
-                public = RSAPublicKey.from_jwk(data["publicKeyJwk"])
-            elif family in CURVES:
-                public = ECPublicKey.from_multibase(data["publicKeyMultibase"])
-            else:
-                raise ValueError(f"unknown key family {family!r}")
+            public = public_from_stored(family, data.get("publicKeyMultibase"), data.get("publicKeyJwk"))
             return KeyRecord(data["id"], family, data["status"], data["created"], data.get("retired"), public, path)
         except (OSError, ValueError, KeyError) as exc:
             raise KeyError_(f"unreadable key file {path.name}: {exc}") from None
@@ -99,24 +141,21 @@ class KeyStore:
         cached = self._private_cache.get(record.key_id)
         if cached is not None:
             return cached
-        if not self._passphrase:
-            raise KeyError_("no key passphrase configured (set LER_KEY_PASSPHRASE)")
         data = json.loads(record.path.read_text(encoding="utf-8"))
-        try:
-            key = serialization.load_pem_private_key(data["privateKeyPem"].encode(), password=self._passphrase)
-        except (ValueError, TypeError):
-            # Never echo the passphrase or key material, only that it did not open.
-            raise KeyError_(f"cannot decrypt key {record.key_id}: wrong passphrase or damaged file") from None
-        if isinstance(key, ed25519.Ed25519PrivateKey):
-            private = Ed25519PrivateKey(key)
-        elif isinstance(key, rsa.RSAPrivateKey):
-            private = RSAPrivateKey(key)
-        elif isinstance(key, ec.EllipticCurvePrivateKey):
-            private = ECPrivateKey(key)
-        else:
-            raise KeyError_(f"key {record.key_id} is of an unsupported type")
+        private = open_private(data["privateKeyPem"], self._passphrase, record.key_id)
         self._private_cache[record.key_id] = private
         return private
+
+    def check_passphrase(self) -> None:
+        """Open one key now, so a wrong passphrase stops a service at start, not at its first
+        signature (raises KeyError_)."""
+        record = self.active("Ed25519") or next(iter(self.records()), None)
+        if record is not None:
+            try:
+                self.private_key(record)
+            except KeyError_ as exc:
+                raise KeyError_(f"the key passphrase (LER_KEY_PASSPHRASE or LER_KEY_PASSPHRASE_FILE) does not "
+                                f"open the keys in {self.directory}: {exc}") from None
 
     # -- writing -------------------------------------------------------------------------
     def generate(self, family: str = "Ed25519") -> KeyRecord:
@@ -141,10 +180,7 @@ class KeyStore:
         return new, old
 
     def _create(self, family: str) -> KeyRecord:
-        if not self._passphrase:
-            raise KeyError_("no key passphrase configured (set LER_KEY_PASSPHRASE): private keys are never stored in clear")
-        private = (Ed25519PrivateKey.generate() if family == "Ed25519" else RSAPrivateKey.generate() if family == "RSA"
-                   else ECPrivateKey.generate(family))
+        private = new_private(family)
         public = private.public()
         key_id = public.fingerprint()
         data = {
@@ -155,7 +191,7 @@ class KeyStore:
             "retired": None,
             "publicKeyMultibase": public.public_key_multibase(),
             "publicKeyJwk": public.jwk(),
-            "privateKeyPem": private.to_pem(self._passphrase).decode("ascii"),
+            "privateKeyPem": seal_private(private, self._passphrase),
         }
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{key_id}.json"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
@@ -19,6 +19,28 @@ class Sponsor(Base):
     # (options.credentialStatus); off, so a caller gets back its credential and a proof only.
     vcapi_status: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Sponsors created before each had keys of its own (revision 0012) signed with the platform's
+    # keys under their did:web; the platform keys made up to this moment stay listed in their
+    # documents, for verification only, so those credentials keep verifying. None: never so.
+    legacy_keys_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SponsorKey(Base):
+    """A signing key of one sponsor alone: `active` signs, `retired` (rotated out) stays in the
+    sponsor's DID document so what it signed keeps verifying, `withdrawn` (compromised or given
+    up) is no longer published at all. The private half is sealed under the key passphrase."""
+    __tablename__ = "sponsor_keys"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)   # the public key's fingerprint
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsors.id"), index=True)
+    family: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    public_key_multibase: Mapped[str | None] = mapped_column(Text, nullable=True)
+    public_key_jwk: Mapped[dict] = mapped_column(JSON)
+    private_key_pem: Mapped[str] = mapped_column(Text)
 
 
 class ApiKey(Base):

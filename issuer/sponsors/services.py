@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
-from issuer.portal import audit
+from issuer import audit
 from issuer.programs.catalog import all_latest_programs
 from issuer.sponsors.models import ApiKey, Sponsor, SponsorProgram
 
@@ -33,8 +33,11 @@ def slugify(name: str) -> str:
     return slug[:60] or "sponsor"
 
 
-def create_sponsor(session: Session, name: str, programs: list[str] | None = None) -> tuple[Sponsor, str]:
-    """A new sponsor running `programs` (default: every loaded program) and its first API key."""
+def create_sponsor(session: Session, name: str, programs: list[str] | None = None,
+                   keys=None) -> tuple[Sponsor, str]:
+    """A new sponsor running `programs` (default: every loaded program), its first API key and,
+    with `keys` (issuer.sponsors.keys.SponsorKeys), its first signing key (without: made when
+    it first signs)."""
     name = name.strip()
     if not name:
         raise SponsorError("a sponsor needs a name")
@@ -55,6 +58,8 @@ def create_sponsor(session: Session, name: str, programs: list[str] | None = Non
     for program_id in chosen:
         session.add(SponsorProgram(sponsor_id=sponsor.id, program_id=program_id))
     key = create_api_key(session, sponsor, "initial key")
+    if keys is not None:
+        keys.create(session, sponsor)
     return sponsor, key
 
 

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from issuer.errors import LerError
 from issuer.issuance.lookup import stored_credential
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit
+from issuer import audit
 from issuer.proofs.data_integrity import now_xsd
+from issuer.sponsors.keys import SponsorKeys
 from issuer.status import allocation, lists
 from issuer.status.lists import MESSAGE, REVOCATION, SUSPENSION
 from issuer.status.models import StatusChange, StatusEntry, StatusList, StatusListDocument
@@ -214,8 +215,7 @@ def _build(session: Session, ctx, list_id: int, purpose: str) -> dict:
     # before lists had owners.
     issuer = status_list.issuer or ctx.identity.did
     unsigned = lists.list_credential(ctx.base_url, issuer, list_id, purpose, encoded, now_xsd())
-    return ctx.identity.sign(unsigned, loader=ctx.loader, retired_did_key=True,
-                             cryptosuite=ctx.identity.cryptosuite_for(issuer))
+    return ctx.keys.sign(session, unsigned, loader=ctx.loader, retired_did_key=True)
 
 
 # Bumped whenever this process re-signs a list, so that a verifier in the same process never
@@ -262,7 +262,7 @@ def _held_key_ids(identity) -> frozenset:
     return cached[1]
 
 
-def signed_with_held_key(document: dict, identity) -> bool:
+def signed_with_held_key(document: dict, identity, session: Session | None = None) -> bool:
     """Whether the list names as its signer one of our keys under the list's own issuer (our
     did:web, a sponsor's, or a key's did:key, whose fragment is the key id too)."""
     proof = document.get("proof") if isinstance(document.get("proof"), dict) else {}
@@ -270,7 +270,15 @@ def signed_with_held_key(document: dict, identity) -> bool:
     if not isinstance(vm, str) or "#" not in vm:
         return False
     did, key_id = vm.split("#", 1)
-    return did == document.get("issuer") and key_id in _held_key_ids(identity)
+    if did != document.get("issuer"):
+        return False
+    held = _held_key_ids(identity)
+    if did == identity.did or (did == f"did:key:{key_id}" and key_id in held):     # the platform's
+        return key_id in held
+    # A sponsor's key, from the database: through the caller's transaction when there is one (on
+    # SQLite a second transaction would wait for this one's write lock), else the identity's source.
+    published = SponsorKeys(identity).document(session, did) if session is not None else identity.did_document(did)
+    return published is not None and vm in published.get("assertionMethod", [])
 
 
 def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusListDocument | None:
@@ -282,7 +290,7 @@ def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusLi
     if purpose not in purposes_of_list(session, list_id):
         return None
     row = session.get(StatusListDocument, (list_id, purpose))
-    if row is not None and signed_with_held_key(row.document, ctx.identity):
+    if row is not None and signed_with_held_key(row.document, ctx.identity, session):
         return row
     if session.get(StatusList, list_id) is None:
         return None
@@ -290,7 +298,7 @@ def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusLi
     try:
         _lock_list(session, list_id)
         current = session.get(StatusListDocument, (list_id, purpose))
-        if current is None or not signed_with_held_key(current.document, ctx.identity):
+        if current is None or not signed_with_held_key(current.document, ctx.identity, session):
             publish(session, ctx, list_id, (purpose,))
         savepoint.commit()
     except IntegrityError:

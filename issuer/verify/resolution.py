@@ -56,8 +56,14 @@ class VerifierResolver(Resolver):
     def document(self, did: str) -> dict | None:
         if did in self.documents:
             return self.documents[did]
-        if self.identity is not None and self.identity.owns(did):
+        if self.identity is not None and did == self.identity.did:
             return self._our_document(did)
+        if self.identity is not None and self.identity.is_sponsor_did(did):
+            # A sponsor's keys are in the database; the identity's source caches its documents.
+            try:
+                return self.identity.did_document(did)
+            except LerError as exc:
+                raise ResolutionError(f"the keys of {did} cannot be read: {exc}") from None
         if did.startswith("did:web:") and self.fetcher is not None:
             try:
                 document = self.fetcher.get_json(did_web_document_url(did))

@@ -70,12 +70,16 @@ class Verifier:
         if not url.startswith("sqlite") or Path(url.split("///", 1)[-1]).exists():
             try:
                 engine = make_engine(url)
-                if inspect(engine).has_table("status_list_documents"):
+                # Migrated far enough for status lists and sponsors' own keys (revision 0012).
+                if all(inspect(engine).has_table(t) for t in ("status_list_documents", "sponsor_keys")):
                     sessions = session_factory(engine)
             except SQLAlchemyError:
                 sessions = None
         # A list nobody has fetched yet is published (signed) on first use, as the service would.
         signing_ctx = IssuanceContext(identity, config.base_url, ld.default_loader()) if identity else None
+        if signing_ctx is not None and sessions is not None and identity.sponsor_documents is None:
+            # The sponsors' keys, and so their DID documents, are in the database.
+            identity.sponsor_documents = signing_ctx.keys.document_source(sessions)
         return cls(config=config, identity=identity, sessions=sessions, signing_ctx=signing_ctx,
                    status_lists=status_lists)
 

@@ -3,14 +3,15 @@ staff change) is written with who, when, what and from where.
 
 `record` adds the row to the caller's session, so it commits or rolls back with the change it
 describes: there is never a change without its audit row, nor an audit row for a change that
-did not happen. Who acted comes from the request (a signed-in staff member, an apprentice, or
-an API key's sponsor) or, outside requests, from `acting_as` (the CLI); otherwise "system".
+did not happen. Who acted is a context variable the edges set: the HTTP layer for each request
+(an anonymous caller, then an API key's sponsor, a signed-in staff member or an apprentice once
+known), the CLI for each command (`acting_as`); otherwise "system". So the domains that record
+know nothing of Flask or click.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,8 @@ from datetime import datetime, timezone
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from issuer.portal.models import AuditEvent
+from issuer import csv_export
+from issuer.audit.models import AuditEvent
 
 MAX_DETAIL_TEXT = 500
 
@@ -32,38 +34,32 @@ class Actor:
     ip: str | None = None
 
 
-_outside_requests: ContextVar[Actor | None] = ContextVar("ler_audit_actor", default=None)
+SYSTEM = Actor("system")
+_actor: ContextVar[Actor | None] = ContextVar("ler_audit_actor", default=None)
+
+
+def set_actor(actor: Actor | None):
+    """Name who acts from now on in this context (a request, a command); returns the token
+    `reset_actor` takes to put back what was before."""
+    return _actor.set(actor)
+
+
+def reset_actor(token) -> None:
+    _actor.reset(token)
 
 
 @contextmanager
 def acting_as(actor: Actor):
-    """Name who acts for code run outside a request (a CLI command)."""
-    token = _outside_requests.set(actor)
+    """Name who acts for the duration of a block (a CLI command, a batch run)."""
+    token = set_actor(actor)
     try:
         yield actor
     finally:
-        _outside_requests.reset(token)
-
-
-def set_request_actor(label: str) -> None:
-    """Called once a request's caller is known (the portal's sign-in check)."""
-    from flask import g, request
-    g.ler_audit_actor = Actor(label, request.remote_addr)
+        reset_actor(token)
 
 
 def current_actor() -> Actor:
-    # Flask is imported when an event is recorded, not with this module: commands that only read
-    # (`ler verify`) import the domains that audit, and would otherwise load Flask for nothing.
-    from flask import g, has_app_context, has_request_context, request
-    if has_request_context():
-        if "ler_audit_actor" in g:
-            return g.ler_audit_actor
-        if "sponsor_name" in g:  # set by issuer.api.auth.require_sponsor
-            return Actor(f"API key of {g.sponsor_name}", request.remote_addr)
-        return Actor("anonymous request", request.remote_addr)
-    if has_app_context() and "ler_audit_actor" in g:
-        return g.ler_audit_actor
-    return _outside_requests.get() or Actor("system")
+    return _actor.get() or SYSTEM
 
 
 def _plain(value):
@@ -79,7 +75,7 @@ def _plain(value):
 def record(session: Session, sponsor_id: int, action: str, subject: str, *, by: Actor | None = None,
            **detail) -> None:
     """Append one event to `session` (the same transaction as the change it describes); `by`
-    names the actor when the request's own is not known yet (signing in)."""
+    names the actor when the context's own is not known yet (signing in)."""
     actor = by or current_actor()
     session.add(AuditEvent(sponsor_id=sponsor_id, actor=actor.label[:400], action=action[:60],
                            subject=subject[:200], detail=_plain(detail), ip=actor.ip))
@@ -99,25 +95,7 @@ CSV_COLUMNS = ("id", "time", "actor", "action", "subject", "detail", "ip")
 
 
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
-    """The events as CSV text, one line at a time (for a streamed download)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values) -> str:
-        writer.writerow([_defuse(v) for v in values])
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(CSV_COLUMNS)
-    for e in events:
-        yield line([e.id, e.created_at.isoformat(), e.actor, e.action, e.subject,
-                    json.dumps(e.detail, sort_keys=True, ensure_ascii=False), e.ip or ""])
-
-
-def _defuse(value):
-    """Spreadsheets run cells starting with = + - @ as formulas; a leading quote keeps them text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """The events as CSV text, one line at a time (for a streamed download), defused."""
+    rows = ([e.id, e.created_at.isoformat(), e.actor, e.action, e.subject,
+             json.dumps(e.detail, sort_keys=True, ensure_ascii=False), e.ip or ""] for e in events)
+    return csv_export.lines(itertools.chain([CSV_COLUMNS], rows))
