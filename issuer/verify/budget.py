@@ -13,7 +13,9 @@ stays bounded (benchmarks/verify_worst.py measures it):
 * `@context` objects: only context URLs, which we hold and hash-check, are accepted;
 * explicit blank node identifiers (`_:b0`): the only way to write the cycles and cliques that
   make canonicalization factorial;
-* more than MAX_NODES JSON objects in a credential (each may become a blank node);
+* more than MAX_NODES JSON objects in a document, a presentation's credentials included (each
+  may become a blank node, and cost is linear in them at best);
+* arrays longer than MAX_ARRAY (cost quadratic in their length);
 * more than MAX_PRESENTED credentials in a presentation.
 """
 
@@ -28,8 +30,11 @@ MAX_DEPTH = 64
 # A request wraps the credential in a body (and a presentation) of its own.
 MAX_JSON_DEPTH = MAX_DEPTH + 2
 # Our largest credentials (a transcript with every achievement) hold a few hundred objects.
-MAX_NODES = 1500
+MAX_NODES = 800
 MAX_PRESENTED = 20
+# JSON-LD processing and schema checks compare the items of one array pairwise (pyld's node map
+# keeps values unique; uniqueItems): a long array costs its square.
+MAX_ARRAY = 100
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
@@ -46,15 +51,13 @@ def json_depth(data: bytes | str) -> int:
 
 
 def refusal(document: dict, *, presentation: bool = False) -> str | None:
-    """Why `document` is refused before verification, or None when it is within budget.
-    For a presentation the budget scales with the credentials it may hold."""
+    """Why `document` is refused before verification, or None when it is within budget."""
     if presentation:
         held = document.get("verifiableCredential")
         count = len(held) if isinstance(held, list) else int(held is not None)
         if count > MAX_PRESENTED:
             return f"the presentation holds {count} credentials; at most {MAX_PRESENTED} are verified at once"
-    limit = MAX_NODES * (MAX_PRESENTED + 1 if presentation else 1)
-    nodes = 0
+    limit, nodes = MAX_NODES, 0
     stack: list[Any] = [document]
     while stack:
         item = stack.pop()
@@ -69,6 +72,8 @@ def refusal(document: dict, *, presentation: bool = False) -> str | None:
                         "holds and hash-checks")
             stack.extend(item.values())
         elif isinstance(item, list):
+            if len(item) > MAX_ARRAY:
+                return f"an array holds {len(item)} items; at most {MAX_ARRAY} are accepted"
             stack.extend(item)
         elif isinstance(item, str) and item.startswith("_:"):
             return f"blank node identifiers such as {item[:40]!r} are not accepted: no credential needs them"

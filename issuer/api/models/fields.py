@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt,
+                      StringConstraints)
 
 DB_INT_MAX = 2 ** 31 - 1          # INTEGER columns (ids, offsets)
 CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
@@ -35,6 +36,12 @@ def text(max_length: int) -> Any:
 def line(max_length: int) -> Any:
     """One line (an id, a code, a name): no control characters at all."""
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_single_line)]
+
+
+def loose(max_length: int) -> Any:
+    """A member whose type its domain judges (answering in its own terms, as OpenID4VCI's error
+    codes require), while a string in it is still bounded here."""
+    return line(max_length) | StrictInt | StrictFloat | StrictBool | dict | list | None
 
 
 # A JSON integer naming a row (not a bool, not a string of digits).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuer.api.models.fields import Body, Route, line, text
+from issuer.api.models.fields import Body, Route, line, loose, text
 
 MAX_ID = 500          # status_entries.credential_id
 MAX_JWT = 1024 * 1024  # the body limit: a JWT cannot be larger anyway
@@ -14,7 +14,8 @@ MAX_JWT = 1024 * 1024  # the body limit: a JWT cannot be larger anyway
 
 class IssueOptions(Body):
     credentialId: line(MAX_ID) | None = None
-    cryptosuite: line(100) | None = None
+    # Anything but a suite we sign with is ignored (issuer.proofs.identity): only bounded here.
+    cryptosuite: loose(100) = None
 
 
 class IssueRequest(Body):

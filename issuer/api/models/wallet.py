@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from issuer.api.models.fields import Body, Form, Route, line, text
+from issuer.api.models.fields import Body, Form, Route, line, loose, text
 
 MAX_JWT = 64 * 1024
 
@@ -18,27 +18,20 @@ class TokenForm(Form):
     tx_code: line(100) | None = None
 
 
-class KeyProof(Body):
-    proof_type: line(50) | None = None
-    jwt: line(MAX_JWT) | None = None
-
-
-class KeyProofs(Body):
-    jwt: list[line(MAX_JWT)] | None = None
-
-
 class CredentialRequest(Body):
-    credential_configuration_id: line(200) | None = None
-    credential_identifier: line(200) | None = None
-    format: line(100) | None = None
-    credential_definition: dict[str, Any] | None = None
-    proof: KeyProof | None = None
-    proofs: KeyProofs | None = None
+    """Only bounded here: issuer.delivery.oid4vci judges the types, with the spec's error codes
+    (unsupported_credential_format, invalid_proof...)."""
+    credential_configuration_id: loose(200) = None
+    credential_identifier: loose(200) = None
+    format: loose(100) = None
+    credential_definition: loose(200) = None
+    proof: loose(MAX_JWT) = None
+    proofs: loose(MAX_JWT) = None
 
 
 class NotificationRequest(Body):
-    notification_id: line(200) | None = None
-    event: line(100) | None = None
+    notification_id: loose(200) = None
+    event: loose(100) = None
     event_description: text(2000) | None = None
 
 
