@@ -334,3 +334,16 @@ def test_hostile_input_gets_a_clear_4xx(world, case):
         assert response.mimetype == "text/html", (response.mimetype, body[:300])
     if case.field_named:
         assert case.field_named in body, body[:500]
+
+
+def test_well_formed_requests_pass_the_edge(world):
+    """The models refuse only what is wrong: an entry with the sponsor's own reference (entry_ref,
+    up to 200 characters) and hours as a JSON number is recorded."""
+    client, auth, apprentice = world["client"], world["auth"], world["values"]["apprentice"]
+    response = client.post(f"/api/v1/apprentices/{apprentice}/entries", headers=auth, json={
+        "entry_type": "ojl_hours", "item": "wp-b", "value": 3, "date": "2024-04-01", "signed_off_by": "J. Rivera",
+        "entry_ref": "R" * 200})
+    assert response.status_code == 201, response.get_json()
+    too_long = client.post(f"/api/v1/apprentices/{apprentice}/entries", headers=auth, json={
+        "entry_type": "ojl_hours", "item": "wp-b", "value": 3, "date": "2024-04-02", "entry_ref": "R" * 201})
+    assert too_long.status_code == 400 and too_long.get_json()["field"] == "entry_ref"
