@@ -111,23 +111,38 @@ def corpus() -> list[Case]:
             Case(f"wallet-offer-{label}", "GET", f"/oid4vci/offers/{ident}", "public"),
             Case(f"wallet-exchange-{label}", "POST", f"/workflows/claim/exchanges/{ident}", "public", json={}),
         ]
-    # --- CSV batch upload -----------------------------------------------------------------------
-    header = "external_id,name,email,program,start_date,cohort\n"
-    for label, content in (
-            ("field-over-csv-limit", header + "E1," + "n" * 200_000 + ",a@example.org,ny-csr,2024-01-02,\n"),
-            ("nul-in-field", header + "E1,A\x00B,a@example.org,ny-csr,2024-01-02,\n"),
-            ("long-fields", header + ",".join(["E" * 5000, "N" * 5000, "e" * 5000, "p" * 5000, "d" * 5000,
-                                               "c" * 5000]) + "\n"),
-            ("not-utf8", header + "E1,\xff\xfe,a@example.org,ny-csr,2024-01-02,\n"),
-            ("header-only-garbage", "\x00\x00\x00"),
-            ("quote-never-closed", header + 'E1,"unterminated,a@example.org,ny-csr,2024-01-02,\n'),
-            ("huge-header", ",".join(f"c{i}" for i in range(20_000)) + "\n")):
-        data = content.encode("utf-8", "surrogateescape") if label != "not-utf8" else \
-            content.encode("latin-1")
-        cases.append(Case(f"csv-api-{label}", "POST", "/api/v1/batches", "sponsor", raw=data,
-                          content_type="text/csv"))
+    # --- CSV (and JSON) batch upload -----------------------------------------------------------
+    progress = "apprentice_id,apprentice_name,apprentice_email,apprentice_did,program,entry_type,item,value,date," \
+               "signed_off_by\n"
+    good = "E1,Ana,a@example.org,,ny-csr,ojl_hours,wp-a,2,2024-03-01,J\n"
+    cohort = "apprentice_id,program,achievement,completed_on\n"
+    for label, content, named, statuses in (
+            ("field-over-csv-limit", progress + good + "E1," + "n" * 200_000 + ",a@example.org,,ny-csr,ojl_hours,"
+             "wp-a,2,2024-03-01,J\n", "line 3", (422,)),
+            ("cohort-field-over-csv-limit", cohort + "E" * 200_000 + ",ny-csr,occupation,\n", "line 2", (422,)),
+            ("nul-in-field", progress + good + "E1,A\x00B,a@example.org,,ny-csr,ojl_hours,wp-a,2,2024-03-01,J\n",
+             "apprentice_name", (422,)),
+            ("cohort-nul-in-id", cohort + "E1\x00,ny-csr,occupation,\n", "apprentice_id", (422,)),
+            ("long-fields", progress + good + ",".join(c * 5000 for c in "ENedptivds") + "\n", None, (201, 422)),
+            ("cohort-long-fields", cohort + ",".join(c * 5000 for c in "Epad") + "\n", None, (201, 422)),
+            ("huge-numbers", progress + "E1,Ana,a@example.org,,ny-csr,ojl_hours,wp-a," + "9" * 400 +
+             ",2024-03-01,J\n", None, (201, 422)),
+            ("not-utf8", progress + "E1,\xff\xfe,a@example.org,,ny-csr,ojl_hours,wp-a,2,2024-03-01,J\n", "UTF-8",
+             (422,)),
+            ("header-only-garbage", "\x00\x00\x00", None, (400, 422)),
+            ("quote-never-closed", progress + 'E1,"unterminated,a@example.org,,ny-csr,ojl_hours,wp-a,2,2024-03-01\n',
+             None, (201, 422)),
+            ("huge-header", ",".join(f"c{i}" for i in range(20_000)) + "\n", None, (400, 422))):
+        data = content.encode("latin-1") if label == "not-utf8" else content.encode("utf-8")
+        cases.append(Case(f"csv-api-{label}", "POST", "/api/v1/batches", "sponsor", raw=data, content_type="text/csv",
+                          field_named=named, statuses=statuses))
         cases.append(Case(f"csv-portal-{label}", "POST", "/portal/batches", "portal",
-                          files={"file": (data, "upload.csv")}))
+                          files={"file": (data, f"{label}.csv")}, field_named=named,
+                          statuses=tuple(303 if s == 201 else s for s in statuses)))
+    cases += [Case("json-batch-nul", "POST", "/api/v1/batches", "sponsor", json={"kind": "cohort", "rows": [
+                  {"apprentice_id": "E\x00", "program": "ny-csr", "achievement": "occupation"}]},
+                   field_named="apprentice_id", statuses=(422,)),
+              Case("json-batch-deep", "POST", "/api/v1/batches", "sponsor", raw=deep(3000), statuses=(400, 422))]
     # --- the VC-API -----------------------------------------------------------------------------
     credential = {"@context": [V2], "type": ["VerifiableCredential"], "issuer": "{did}",
                   "credentialSubject": {"id": "did:example:x"}}
