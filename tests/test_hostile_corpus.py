@@ -15,6 +15,8 @@ import pytest
 
 from issuer.app import build_services, create_app
 from issuer.config import Config
+from issuer.db import session_scope
+from issuer.delivery import exchanges
 
 from conftest import PASSPHRASE as KEY_PASSPHRASE
 from delivery_support import issue_one
@@ -269,8 +271,8 @@ def world(tmp_path_factory, database_url):
         apprentice = enrol(admin)
         page = admin.get(f"/portal/apprentices/{apprentice}").get_data(as_text=True)
         enrollment = page.split('name="enrollment" value="', 1)[1].split('"', 1)[0]
-        offer = client.post(f"/credentials/{issued.id}/offer", headers=issued.auth, json={})
-        handle = (offer.get_json() or {}).get("exchange", "nohandle")
+        with session_scope(services.sessions) as session:
+            handle = exchanges.create_exchange(session, issued.id)
         values = {"apprentice": issued.apprentice_id, "credential": issued.id, "exchange": handle,
                   "enrollment": enrollment, "did": services.identity.sponsor_did("x")}
         portal_values = {**values, "apprentice": apprentice}

@@ -2,11 +2,11 @@
 database sees a request: types, lengths, integer ranges, no NUL characters.
 
 Why pydantic v2 rather than JSON Schema: the same models check JSON bodies, HTML form fields
-and query strings (with the form's text-to-number coercion), their errors carry the location of
-the field (which our problem+json `field` member and the portal's error page name), and its core
-is compiled (pydantic-core), so checking a request costs microseconds, not the milliseconds a
-jsonschema validator spends per body. The JSON Schemas we ship stay where they belong: checking
-credentials against the 1EdTech and W3C schemas.
+and query strings (with a form's text-to-number coercion, which JSON Schema has not), each error
+carries the location of the field (which our problem+json `field` member and the portal's error
+page name), models are plain typed classes that handlers and tests can import, and its core is
+compiled (pydantic-core). The JSON Schemas we ship stay where they belong: checking credentials
+against the 1EdTech and W3C schemas.
 
 One module per audience: `fields` (the constrained types every model uses), `sponsor` (the
 sponsor API), `vcapi` (VC-API), `wallet` (OpenID4VCI and exchanges), `portal` (the consoles'

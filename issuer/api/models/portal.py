@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from issuer.api.models.fields import Form, FormId, Route, line, text
+from issuer.api.models.sponsor import ApprenticeIn
 
 MAX_PAGE = 100_000
 
@@ -33,15 +34,6 @@ class ApprenticeSearch(Form):
 
 class AuditQuery(Form):
     before: int | None = Field(None, ge=0, le=2 ** 31 - 1)
-
-
-class EnrolForm(Form):
-    name: line(200) | None = None
-    email: line(320) | None = None
-    external_id: line(100) | None = None
-    program: line(100) | None = None
-    start_date: line(40) | None = None
-    cohort: line(100) | None = None
 
 
 class EntryForm(Form):
@@ -107,7 +99,7 @@ ROUTES = {
     "portal.set_password": Route(form=PasswordForm),
     "portal.apprentices": Route(query=ApprenticeSearch),
     "portal.audit_log": Route(query=AuditQuery),
-    "portal.enrol": Route(form=EnrolForm),
+    "portal.enrol": Route(form=ApprenticeIn),  # the sponsor API's enrolment fields
     "portal.record": Route(form=EntryForm),
     "portal.correct": Route(form=CorrectionForm),
     "portal.assignments": Route(form=AssignmentForm),
