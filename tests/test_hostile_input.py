@@ -265,3 +265,16 @@ def test_public_verifications_at_once_are_limited_per_client(app, monkeypatch):
     release.set()
     first.join(10)
     assert app.test_client().post("/credentials/verify", json=body).status_code == 400
+
+
+def test_issuing_keeps_the_verifiers_budget(client, services):
+    """Signing canonicalizes as verifying does: a poison graph is refused before it, for sponsors too."""
+    sponsor = new_sponsor(services)
+    clique = [{"id": f"_:b{i}", "name": [f"_:b{j}" for j in range(30)]} for i in range(30)]
+    for credential in ({"@context": [V2, {"@vocab": "https://example.org/"}], "type": ["VerifiableCredential"],
+                        "issuer": sponsor.did, "credentialSubject": {"id": "did:example:y"}},
+                       {"@context": [V2], "type": ["VerifiableCredential"], "issuer": sponsor.did,
+                        "credentialSubject": clique}):
+        response = client.post("/credentials/issue", headers=sponsor.auth, json={"credential": credential})
+        assert response.status_code == 400
+        assert "not accepted" in response.get_json()["detail"], response.get_json()
