@@ -36,6 +36,9 @@ class Config:
     batch_processes: int = 0             # signing processes per batch runner; 0: one per core
     batch_max_bytes: int = 64 * 1024 * 1024
     proxy_hops: int = 0                  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
+    verify_rate: str | None = "60/minute"   # public verifications per client address (issuer.api.throttle)
+    verify_concurrency: int = 2             # public verifications at once per client address, per process
+    ratelimit_storage: str = "memory://"    # where rates are counted: memory://, redis://host:6379/N, ...
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -60,6 +63,10 @@ class Config:
             batch_processes=int(_env("LER_BATCH_PROCESSES", "0")),
             batch_max_bytes=int(_env("LER_BATCH_MAX_BYTES", str(64 * 1024 * 1024))),
             proxy_hops=int(_env("LER_PROXY_HOPS", "0")),
+            # Tests verify thousands of credentials from one address: no rate unless asked for.
+            verify_rate=_env("LER_VERIFY_RATE", None if overrides.get("testing") else "60/minute"),
+            verify_concurrency=int(_env("LER_VERIFY_CONCURRENCY", "2")),
+            ratelimit_storage=_env("LER_RATELIMIT_STORAGE", "memory://"),
         )
         values.update(overrides)
         config = cls(**values)

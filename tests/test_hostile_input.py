@@ -188,3 +188,95 @@ def test_a_poison_graph_is_refused_quickly(client):
         "verificationMethod": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
         "proofValue": "z" + "1" * 86}}})
     assert 400 <= response.status_code < 500
+
+
+def _ob(subject: dict, contexts=None) -> dict:
+    return {"@context": contexts or [V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"], "issuer": "did:example:x",
+            "validFrom": "2024-01-01T00:00:00Z", "credentialSubject": subject}
+
+
+@pytest.mark.parametrize("document,why", [
+    (_ob({"id": "did:example:y"}, [V2, {"@vocab": "https://example.org/"}]), "@context objects are not accepted"),
+    (_ob({"id": "did:example:y", "knows": {"@context": {"x": "https://example.org/x"}, "x": 1}}),
+     "@context objects are not accepted"),
+    (_ob({"id": "_:b0"}), "blank node identifiers"),
+    (_ob({"id": "did:example:y", "alignment": [{"targetName": str(i)} for i in range(101)]}), "at most 100"),
+    (_ob([{"achievement": {"alignment": [{"targetName": f"{i}-{j}"} for j in range(90)]}} for i in range(10)]),
+     "more than 800 JSON objects"),
+])
+def test_what_no_credential_needs_is_refused_before_processing(client, document, why):
+    response = client.post("/credentials/verify", json={"verifiableCredential": document})
+    assert response.status_code == 400
+    parse = next(c for c in response.get_json()["checks"] if c["name"] == "parse")
+    assert parse["outcome"] == "fail" and why in parse["message"], parse
+
+
+def test_a_presentation_holds_at_most_twenty_credentials(client, services):
+    issued = issue_one(client, services)
+    presentation = {"@context": [V2], "type": ["VerifiablePresentation"]}
+    many = client.post("/presentations/verify", json={"verifiablePresentation": {
+        **presentation, "verifiableCredential": [issued.document] * 21}})
+    assert many.status_code == 400 and "at most 20" in json.dumps(many.get_json())
+    twenty = client.post("/presentations/verify", json={"verifiablePresentation": {
+        **presentation, "verifiableCredential": [issued.document] * 20}})
+    assert len(twenty.get_json()["credentialResults"]) == 20
+
+
+def test_public_verification_is_rate_limited_per_client(env, monkeypatch):
+    monkeypatch.setenv("LER_VERIFY_RATE", "3/minute")
+    config = Config.from_env(testing=True)
+    services = build_services(config)
+    client = create_app(config, services).test_client()
+    body = {"verifiableCredential": {"@context": [V2]}}
+    assert [client.post("/credentials/verify", json=body).status_code for _ in range(3)] == [400] * 3
+    refused = client.post("/presentations/verify", json={"verifiablePresentation": {"@context": [V2]}})
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert refused.mimetype == "application/problem+json" and "3 per 1 minute" in refused.get_json()["detail"]
+    other = client.post("/credentials/verify", json=body, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 400
+    services.engine.dispose()
+
+
+def test_public_verifications_at_once_are_limited_per_client(app, monkeypatch):
+    """One verification held open (its verifier blocks): the client's next one is refused at
+    once with LER_VERIFY_CONCURRENCY=1, another client's is served, and after it ends the first
+    client is served again."""
+    import threading
+    from issuer.verify.service import Verifier
+    app.extensions["ler_throttle"].concurrency = 1
+    entered, release = threading.Event(), threading.Event()
+    real = Verifier.credential
+
+    def held(self, data, **kwargs):
+        if data == "hold":
+            entered.set()
+            release.wait(10)
+        return real(self, data, **kwargs)
+
+    monkeypatch.setattr(Verifier, "credential", held)
+    first = threading.Thread(target=lambda: app.test_client().post(
+        "/credentials/verify", json={"verifiableCredential": "hold"}))
+    first.start()
+    assert entered.wait(10)
+    body = {"verifiableCredential": "x"}
+    refused = app.test_client().post("/credentials/verify", json=body)
+    assert refused.status_code == 429 and "at once" in refused.get_json()["detail"]
+    assert app.test_client().post("/credentials/verify", json=body,
+                                  environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code == 400
+    release.set()
+    first.join(10)
+    assert app.test_client().post("/credentials/verify", json=body).status_code == 400
+
+
+def test_issuing_keeps_the_verifiers_budget(client, services):
+    """Signing canonicalizes as verifying does: a poison graph is refused before it, for sponsors too."""
+    sponsor = new_sponsor(services)
+    clique = [{"id": f"_:b{i}", "name": [f"_:b{j}" for j in range(30)]} for i in range(30)]
+    for credential in ({"@context": [V2, {"@vocab": "https://example.org/"}], "type": ["VerifiableCredential"],
+                        "issuer": sponsor.did, "credentialSubject": {"id": "did:example:y"}},
+                       {"@context": [V2], "type": ["VerifiableCredential"], "issuer": sponsor.did,
+                        "credentialSubject": clique}):
+        response = client.post("/credentials/issue", headers=sponsor.auth, json={"credential": credential})
+        assert response.status_code == 400
+        assert "not accepted" in response.get_json()["detail"], response.get_json()

@@ -9,7 +9,8 @@ import json
 from flask import abort, request
 
 from issuer.api.problems import problem
-from issuer.verify.verifier import MAX_DEPTH, depth_exceeds
+from issuer.verify.budget import MAX_DEPTH, MAX_JSON_DEPTH
+from issuer.verify.verifier import depth_exceeds
 
 
 def json_object() -> dict:
@@ -20,6 +21,6 @@ def json_object() -> dict:
         abort(problem(400, "Bad Request", f"the body is not valid JSON: {str(exc)[:200]}"))
     if not isinstance(body, dict):
         abort(problem(400, "Bad Request", "the body must be a JSON object"))
-    if depth_exceeds(body, MAX_DEPTH + 2):
+    if depth_exceeds(body, MAX_JSON_DEPTH):
         abort(problem(400, "Bad Request", f"the JSON is nested more than {MAX_DEPTH} levels deep"))
     return body

@@ -33,6 +33,7 @@ from issuer.proofs import jwt as vcjwt, ld
 from issuer.sponsors.models import Sponsor
 from issuer.status import lists, services as status_services
 from issuer.status.services import StatusError
+from issuer.verify import budget
 from issuer.verify.integrity import related_resource_problems
 from issuer.verify.presentation import embedded_credential
 from issuer.verify.result import VerificationResult
@@ -70,6 +71,9 @@ def _options(body: dict) -> dict:
 
 def _issuable(credential: dict) -> list[str]:
     """Why the VC-API refuses to sign `credential` (empty: it may be signed)."""
+    over_budget = budget.refusal(credential)  # signing canonicalizes too: the verifier's budget holds
+    if over_budget:
+        return [over_budget]
     result = VerificationResult()
     if not check_contexts(credential, _services().loader, result, ob_types=()):
         return [result.check("contexts").message]

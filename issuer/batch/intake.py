@@ -130,7 +130,7 @@ def read_file(stream: BinaryIO, filename: str, declared: str | None = None
         error = _header_error(kind, first)
         if error:
             raise BatchError(error.replace("line 1: the header", "the rows' keys"))
-        return kind, lambda: ((n, importer.clean_row(r) if isinstance(r, dict) else
+        return kind, lambda: ((n, _no_nul(n, importer.clean_row(r)) if isinstance(r, dict) else
                                {"_not_an_object": repr(r)[:200]}) for n, r in enumerate(value, start=1))
     header, _ = _csv(stream)
     kind = _kind_of(header, declared)
@@ -148,6 +148,8 @@ def _csv(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         header = [h.strip() for h in (reader.fieldnames or [])]
     except UnicodeDecodeError:
         raise BatchError("the file is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise BatchError(f"line 1: {exc}") from None
     text.detach()  # the next reading starts over on the same stream
 
     def rows():
@@ -156,12 +158,22 @@ def _csv(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         lines = csv.DictReader(wrapper)
         try:
             for row in lines:
-                yield lines.line_num, importer.clean_row(row)
+                yield lines.line_num, _no_nul(lines.line_num, importer.clean_row(row))
         except UnicodeDecodeError:
             raise BatchError(f"line {lines.line_num + 1}: the file is not UTF-8 text") from None
+        except csv.Error as exc:  # a field past the csv module's limit (128 KiB), a stray quote...
+            raise BatchError(f"line {lines.line_num + 1}: {exc}") from None
         finally:
             wrapper.detach()
     return header, rows()
+
+
+def _no_nul(line: int, row: dict) -> dict:
+    """PostgreSQL cannot hold a NUL character in text (SQLite can): refuse it alike on both."""
+    for name, value in row.items():
+        if "\x00" in name or "\x00" in value:
+            raise BatchError(f"line {line}: {name.replace(chr(0), '')!r} holds a NUL character")
+    return row
 
 
 def submit(services, sponsor_id: int, stream: BinaryIO, *, filename: str, submitted_by: str,

@@ -41,7 +41,7 @@ def verify_presentation(
     loader = loader or ld.default_loader()
     now = now or datetime.now(timezone.utc)
     result = VerificationResult()
-    presentation, token = _parse(data, result)
+    presentation, token = _parse(data, result, presentation=True)
     if token is not None:
         result.readable = False
         result.add("structure", FAIL, "a JWT presentation is not accepted here; send the presentation as JSON")

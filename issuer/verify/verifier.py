@@ -25,7 +25,8 @@ from issuer.delivery.baking import PNG_SIGNATURE, BakingError, extract_png, extr
 from issuer.errors import DocumentLoaderError, JsonLdError, SafeModeError
 from issuer.proofs import data_integrity, jwt as vcjwt, ld
 from issuer.proofs.did import Resolver
-from issuer.verify import legacy
+from issuer.verify import budget, legacy
+from issuer.verify.budget import MAX_DEPTH
 from issuer.verify.result import FAIL, PASS, SKIPPED, WARNING, VerificationResult
 from issuer.verify.schemas import schema_problems
 from issuer.verify.integrity import related_resource_problems
@@ -35,8 +36,6 @@ OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 MAX_INPUT_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
-# Credentials nest a handful of levels; anything deeper is an attack on recursive processors.
-MAX_DEPTH = 64
 # Proofs whose verification canonicalizes the document in safe mode, so that it is also the
 # jsonld check (a cryptosuite, or the legacy proof type).
 RDFC_PROOFS = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "ecdsa-sd-2023", legacy.PROOF_TYPE, *data_integrity.LEGACY_SUITES)
@@ -73,12 +72,23 @@ def _looks_like_svg(data: bytes) -> bool:
     return head.startswith(b"<") and b"<svg" in head
 
 
-def _parse(data: Any, result: VerificationResult) -> tuple[dict | None, str | None]:
+def _over_budget(document: dict, result: VerificationResult, presentation: bool) -> bool:
+    """Whether `document` would cost more to verify than any credential needs (issuer.verify.budget)."""
+    if depth_exceeds(document):
+        _unreadable(result, f"the JSON is nested more than {MAX_DEPTH} levels deep")
+        return True
+    reason = budget.refusal(document, presentation=presentation)
+    if reason:
+        _unreadable(result, reason)
+    return reason is not None
+
+
+def _parse(data: Any, result: VerificationResult, presentation: bool = False) -> tuple[dict | None, str | None]:
     """(credential, jwt) from whatever we were handed; records the 'parse' check."""
     form = "a JSON object"
     if isinstance(data, dict):
-        if depth_exceeds(data):
-            return _unreadable(result, f"the JSON is nested more than {MAX_DEPTH} levels deep")
+        if _over_budget(data, result, presentation):
+            return None, None
         result.add("parse", PASS, form)
         return data, None
     if isinstance(data, (bytes, bytearray)):
@@ -109,14 +119,16 @@ def _parse(data: Any, result: VerificationResult) -> tuple[dict | None, str | No
     if vcjwt.looks_like_jwt(text) and not text.startswith("{"):
         result.add("parse", PASS, f"{form}a compact JWT (VC-JWT)" if form else "a compact JWT (VC-JWT)")
         return None, text
+    if budget.json_depth(text) > MAX_DEPTH:
+        return _unreadable(result, f"the JSON is nested more than {MAX_DEPTH} levels deep")
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:
         return _unreadable(result, f"the input is not valid JSON: {str(exc)[:200]}")
     if not isinstance(value, dict):
         return _unreadable(result, "the JSON is not an object, so it cannot be a credential")
-    if depth_exceeds(value):
-        return _unreadable(result, f"the JSON is nested more than {MAX_DEPTH} levels deep")
+    if _over_budget(value, result, presentation):
+        return None, None
     result.add("parse", PASS, f"{form}a JSON credential" if form else "a JSON object")
     return value, None
 
@@ -331,8 +343,7 @@ def verify_credential(
             result.readable = False
             result.add("proof", FAIL, jwt_outcome.message)
             return result
-        if depth_exceeds(credential):
-            _unreadable(result, f"the JWT payload is nested more than {MAX_DEPTH} levels deep")
+        if _over_budget(credential, result, False):
             return result
     result.credential = credential
 

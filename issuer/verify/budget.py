@@ -1,0 +1,80 @@
+"""What a document may cost before the expensive work starts.
+
+Verifying a Data Integrity proof canonicalizes the document (RDFC-1.0), whose cost grows with
+its blank nodes and, for blank nodes told apart only by their neighbours, grows factorially
+(RDFC-1.0 section 4.4, "poison graphs"); JSON-LD expansion grows with inline contexts, which
+are processed afresh on every call while known context URLs are processed once per loader.
+No credential we or a legitimate issuer make needs any of what is refused here, so it is
+refused by counting, before any JSON-LD processing, and the public verifier's cost per request
+stays bounded (benchmarks/verify_worst.py measures it):
+
+* nesting deeper than MAX_DEPTH (counted on the raw text too, before Python's recursive json
+  parser sees it: `json_depth`);
+* `@context` objects: only context URLs, which we hold and hash-check, are accepted;
+* explicit blank node identifiers (`_:b0`): the only way to write the cycles and cliques that
+  make canonicalization factorial;
+* more than MAX_NODES JSON objects in a document, a presentation's credentials included (each
+  may become a blank node, and cost is linear in them at best);
+* arrays longer than MAX_ARRAY (cost quadratic in their length);
+* more than MAX_PRESENTED credentials in a presentation.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import accumulate
+from typing import Any
+
+# Credentials nest a handful of levels; anything deeper is an attack on recursive processors.
+MAX_DEPTH = 64
+# A request wraps the credential in a body (and a presentation) of its own.
+MAX_JSON_DEPTH = MAX_DEPTH + 2
+# Our largest credentials (a transcript with every achievement) hold a few hundred objects.
+MAX_NODES = 800
+MAX_PRESENTED = 20
+# JSON-LD processing and schema checks compare the items of one array pairwise (pyld's node map
+# keeps values unique; uniqueItems): a long array costs its square.
+MAX_ARRAY = 100
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(data: bytes | str) -> int:
+    """How deep JSON text nests, counted without parsing it (strings removed first, so brackets
+    inside them do not count). Linear, and in C but for one dict lookup per bracket."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    skeleton = _NOT_BRACKETS.sub(b"", _STRINGS.sub(b"", data))
+    return max(accumulate(map(_STEP.__getitem__, skeleton)), default=0)
+
+
+def refusal(document: dict, *, presentation: bool = False) -> str | None:
+    """Why `document` is refused before verification, or None when it is within budget."""
+    if presentation:
+        held = document.get("verifiableCredential")
+        count = len(held) if isinstance(held, list) else int(held is not None)
+        if count > MAX_PRESENTED:
+            return f"the presentation holds {count} credentials; at most {MAX_PRESENTED} are verified at once"
+    limit, nodes = MAX_NODES, 0
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            nodes += 1
+            if nodes > limit:
+                return f"the document has more than {limit} JSON objects, more than any credential needs"
+            context = item.get("@context")
+            if isinstance(context, dict) or (isinstance(context, list) and any(
+                    isinstance(c, dict) for c in context)):
+                return ("@context objects are not accepted: name only context URLs, which this verifier "
+                        "holds and hash-checks")
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if len(item) > MAX_ARRAY:
+                return f"an array holds {len(item)} items; at most {MAX_ARRAY} are accepted"
+            stack.extend(item)
+        elif isinstance(item, str) and item.startswith("_:"):
+            return f"blank node identifiers such as {item[:40]!r} are not accepted: no credential needs them"
+    return None
