@@ -42,6 +42,7 @@ PERMISSIONS = {
     "batches": {"administrator", "coordinator"},
     "sign_off": {"journeyworker"},
     "revoke": {"administrator"},
+    "deliver": {"administrator", "coordinator"},
     "keys": {"administrator"},
     "staff": {"administrator"},
     "audit": {"administrator"},
@@ -477,6 +478,7 @@ def enrollment_of(session: Session, apprentice: Apprentice, enrollment_id: int |
 class SignOffOutcome:
     recorded: list[str] = field(default_factory=list)
     issued: list[IssuedCredential] = field(default_factory=list)
+    entries: list[int] = field(default_factory=list)     # the ledger entries made (for an undo)
 
 
 def sign_off(session: Session, ctx: IssuanceContext, actor: StaffView, apprentice: Apprentice,
@@ -521,6 +523,7 @@ def sign_off(session: Session, ctx: IssuanceContext, actor: StaffView, apprentic
             raise PortalError(exc.message, field=exc.field) from None
         if result.entry is not None:
             outcome.recorded.append(item)
+            outcome.entries.append(result.entry.id)
             outcome.issued.extend(result.issuance.issued)
     return outcome
 
