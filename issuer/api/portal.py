@@ -446,12 +446,17 @@ def signoff(apprentice_id):
         statements = request.form.getlist("statement")[:100]
         competencies = [tuple(v.split(":", 1)) for v in request.form.getlist("competency")[:100] if ":" in v]
         try:
-            on = parse_date(web.form("date", 20))
+            try:
+                on = parse_date(web.form("date", 20))
+            except EntryError as exc:
+                raise portal.PortalError(exc.message, field="date") from None
             outcome = portal.sign_off(session, ctx, g.staff, apprentice, enrollment, statements=statements,
                                       competencies=competencies, on=on)
-        except EntryError as exc:
+        except portal.PortalError as exc:
             session.rollback()
-            raise portal.PortalError(exc.message, field="date") from None
+            if _wants_json():
+                return jsonify({"error": exc.message}), exc.status
+            raise
         issued = [c.id for c in outcome.issued]
         issued_names = [c.document.get("name") or c.achievement_key for c in outcome.issued]
         entries = outcome.entries

@@ -521,6 +521,11 @@ def sign_off(session: Session, ctx: IssuanceContext, actor: StaffView, apprentic
                                   recorded_by=f"portal:{actor.email}", source="portal sign-off", today=today)
         except ProgressError as exc:
             raise PortalError(exc.message, field=exc.field) from None
+        if result.entry is None:
+            # The ledger keeps one entry per item, value, date and journeyworker: this one was
+            # signed off and undone today, and the same sign-off again would be taken for a repeat.
+            raise PortalError(f"{item} was signed off on {on.isoformat()} and undone; sign it off with another "
+                              "date, or ask a coordinator to correct the ledger", status=409, field="item")
         if result.entry is not None:
             outcome.recorded.append(item)
             outcome.entries.append(result.entry.id)

@@ -6,7 +6,11 @@
   function post(url, body) {
     return fetch(url, { method: "POST", body: body, credentials: "same-origin",
                         headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); });
+      .then(function (r) {
+        // An error page (HTML) is an answer too: the caller says what it can.
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; },
+                             function () { return { ok: false, data: {} }; });
+      });
   }
 
   function say(text) {
@@ -18,6 +22,8 @@
   function signed(form, row, control, answer) {
     var keep = control.closest(".levels") || control;
     var original = keep.cloneNode(true);
+    [original].concat(Array.prototype.slice.call(original.querySelectorAll("button")))
+      .forEach(function (b) { b.disabled = false; });
     var done = document.createElement("span");
     done.className = "done";
     done.textContent = answer.signed;
@@ -40,7 +46,7 @@
         undo.remove();
         done.replaceWith(original);
         say("Undone: " + answer.recorded.join(", ") + ".");
-        original.querySelector("button").focus();
+        (original.matches("button") ? original : original.querySelector("button")).focus();
       });
     });
     undo.focus();
@@ -54,8 +60,9 @@
       if (!control || !control.name || !window.fetch) { return; }
       event.preventDefault();
       var row = control.closest("li");
+      var body = new FormData(form, control);   // before disabling it: a disabled button sends nothing
       control.disabled = true;
-      post(form.action, new FormData(form, control)).then(function (res) {
+      post(form.action, body).then(function (res) {
         if (!res.ok) { control.disabled = false; say(res.data.error || "Not signed off: reload and try again."); return; }
         signed(form, row, control, res.data);
       }).catch(function () { control.disabled = false; say("Not signed off: the service cannot be reached."); });
