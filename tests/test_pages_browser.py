@@ -45,9 +45,9 @@ ARTIFACTS = Path(os.environ.get("LER_TEST_ARTIFACTS") or tempfile.gettempdir()) 
 HEADER = "apprentice_id,apprentice_name,apprentice_email,apprentice_did,program,entry_type,item,value,date,signed_off_by"
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page, timeout=60000)
 
 
 def both(person, server, email, path, name, check=None):
@@ -364,4 +364,4 @@ def test_certificate_and_badge_lay_out_every_line(app, services, server, person)
           .some(([x, y]) => Math.hypot(x - 256, y - 256) > 210);
       }).map(t => t.textContent)""")
     assert outside == [], f"badge text outside its ring: {outside}"
-    shot(page, "badge-svg")
+    shot(page, "badge-svg", full_page=False)
