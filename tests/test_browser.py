@@ -71,6 +71,8 @@ def test_claim_page_on_a_phone(client, services, server, page, tmp_path):
 
     assert page.get_by_role("heading", name="Claim your credential").is_visible()
     assert page.get_by_text("Ana Lopez").first.is_visible()
+    # The wallet codes are made when asked for (opening the link writes nothing).
+    page.get_by_role("button", name="Show wallet codes").click()
     oid4vci = page.get_by_role("link", name="Open in my wallet")
     lcw = page.get_by_role("link", name="Open in Learner Credential Wallet")
     assert oid4vci.get_attribute("href").startswith("openid-credential-offer://?credential_offer_uri=")

@@ -24,7 +24,7 @@ BASE = "https://issuer.example"
 
 def _claim_page(client, issued) -> str:
     made = client.post(f"/api/v1/credentials/{issued.id}/offer", json={}, headers=issued.auth).get_json()
-    page = client.get(made["claim_url"][len(BASE):])
+    page = client.post(made["claim_url"][len(BASE):])   # the page's "Show wallet codes" button
     assert page.status_code == 200
     return page.get_data(as_text=True)
 

@@ -256,7 +256,7 @@ def test_metadata_is_json_and_cacheable(client, url):
 
 def test_a_revoked_credential_is_not_delivered(client, services, issued):
     made = _offer(client, issued)
-    claim_page = client.get(made["claim_url"][len(BASE):]).get_data(as_text=True)
+    claim_page = client.post(made["claim_url"][len(BASE):]).get_data(as_text=True)   # its wallet button
     revoked = client.post(f"/api/v1/credentials/{issued.id}/revoke", json={"reason": "issued in error"},
                           headers=issued.auth)
     assert revoked.status_code == 200, revoked.get_json()
@@ -285,7 +285,7 @@ def test_offers_nonces_and_exchanges_expire(client, services, issued):
     spare = _offer(client, issued)
     token = wallet.token(wallet.offer_from_uri(spare["credential_offer"])).get_json()["access_token"]
     nonce = wallet.nonce()
-    claim_page = client.get(made["claim_url"][len(BASE):]).get_data(as_text=True)
+    claim_page = client.post(made["claim_url"][len(BASE):]).get_data(as_text=True)   # its wallet button
     exchange = re.search(r'"vcapi":"([^"]+)"', unquote(html.unescape(claim_page))).group(1)
 
     past = datetime.now(timezone.utc) - timedelta(seconds=1)
@@ -399,7 +399,7 @@ def test_expired_wallet_secrets_are_swept(client, services, issued, cli):
     offer = wallet.offer_from_uri(made["credential_offer_uri"])
     wallet.discover(offer)
     assert wallet.token(offer).status_code == 200
-    client.get(made["claim_url"][len(BASE):])                       # the claim page opens an exchange
+    client.post(made["claim_url"][len(BASE):])                      # the claim page's wallet button opens an exchange
     fresh = _offer(client, issued)                                   # still valid: must survive
     tables = (Offer, AccessToken, Exchange, ClaimLink)
 

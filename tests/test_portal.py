@@ -286,8 +286,13 @@ def test_viewers_and_coordinators_cannot_revoke_administrators_can(app, client, 
     with session_scope(services.sessions) as session:
         slots = status.find_slots(session, None, credential)
         assert status.current(session, slots[0]) == (False, False)
+    # Revoking asks first: the first post shows a confirmation and changes nothing.
+    asked = admin.post(f"/portal/credentials/{credential}/status", {"action": "revoke", "reason": "issued in error"})
+    assert asked.status_code == 200 and "Revoke this credential?" in asked.get_data(as_text=True)
+    with session_scope(services.sessions) as session:
+        assert status.current(session, status.find_slots(session, None, credential)[0]) == (False, False)
     assert admin.post(f"/portal/credentials/{credential}/status", {
-        "action": "revoke", "reason": "issued in error"}).status_code == 303
+        "action": "revoke", "reason": "issued in error", "confirm": "yes"}).status_code == 303
     assert "issued in error" in admin.get(f"/portal/credentials/{credential}").get_data(as_text=True)
     assert "Revoked" in admin.get("/portal/credentials?state=revoked").get_data(as_text=True)
 
@@ -364,7 +369,8 @@ def test_every_change_is_in_the_append_only_audit_log_and_its_csv(app, client, s
         coordinator.post(f"/portal/apprentices/{apprentice}/entries", {
             "item": "ojl_hours:wp-a", "hours": "20", "date": f"2024-03-{day:02d}"})
     credential = issue_work_process(client, tenant)
-    admin.post(f"/portal/credentials/{credential}/status", {"action": "revoke", "reason": "duplicate record"})
+    admin.post(f"/portal/credentials/{credential}/status", {"action": "revoke", "reason": "duplicate record",
+                                                             "confirm": "yes"})
 
     assert coordinator.get("/portal/audit.csv").status_code == 403
     response = admin.get("/portal/audit.csv")
@@ -419,13 +425,46 @@ def test_batches_upload_report_and_approve_in_the_console(app, services):
     batch_path = response.location.split("?")[0]
     assert coordinator.post(f"{batch_path}/approve").status_code == 303
     deadline = time.time() + 60
-    while "done" not in coordinator.get(batch_path).get_data(as_text=True).split("State</dt><dd>")[1][:10]:
+    while coordinator.get(f"{batch_path}/progress.json").get_json()["state"] != "done":
         assert time.time() < deadline, "the batch did not finish"
         time.sleep(0.2)
+    assert 'id="batch-state">done' in coordinator.get(batch_path).get_data(as_text=True)
+    assert coordinator.get(f"{batch_path}/progress.json").get_json()["rows"]["done"] == 5
     report = coordinator.get(f"{batch_path}/report.csv").get_data(as_text=True)
     assert report.count(",recorded,") == 5 and ",invalid," in report
     assert Signed(app, make_staff(services, tenant.name, "viewer")).get(batch_path).status_code == 403
     assert Signed(app, make_tenant(services).administrator).get(batch_path).status_code == 404
+
+
+def test_batch_errors_grouped_by_cause_and_nothing_valid_cannot_be_approved(app, services):
+    """268 rows naming work process "A" read as one cause, with the id the program takes."""
+    tenant = make_tenant(services)
+    coordinator = Signed(app, make_staff(services, tenant.name, "coordinator"))
+    template = coordinator.get("/portal/programs/ny-csr/template.csv?kind=progress")
+    assert template.mimetype == "text/csv" and "attachment" in template.headers["Content-Disposition"]
+    header, *examples = template.get_data(as_text=True).splitlines()
+    assert header.startswith("apprentice_id,") and any(",wp-a," in row for row in examples)
+    cohort = coordinator.get("/portal/programs/ny-csr/template.csv?kind=cohort").get_data(as_text=True)
+    assert cohort.startswith("apprentice_id,program,achievement")
+    assert "work-process:" in coordinator.get("/portal/batches").get_data(as_text=True) or \
+        "occupation" in coordinator.get("/portal/batches").get_data(as_text=True)
+
+    lines = [header] + [f"G-{i},Gil {i},gil{i}@example.org,,ny-csr,ojl_hours,A,8,2024-03-01," for i in range(268)]
+    upload = (io.BytesIO(("\n".join(lines) + "\n").encode()), f"grouped-{uuid.uuid4().hex[:6]}.csv")
+    response = coordinator.post("/portal/batches", {"file": upload}, content_type="multipart/form-data")
+    page = coordinator.get(response.location).get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "268 rows" in text and "did you mean wp-a?" in text, text[text.find("by cause"):][:500]
+    assert text.count("did you mean wp-a?") == 1, "one line per cause, not one per row"
+    assert re.search(r"<button type=\"submit\" disabled[^>]*>Approve and run", page)
+    batch_path = response.location.split("?")[0]
+    assert coordinator.post(f"{batch_path}/approve").status_code >= 400
+    # Messages naming each row's own value are one cause too.
+    lines = [header] + [f"H-{i},Hal {i},,,ny-csr,ojl_hours,wp-a,8,2024-03-01," for i in range(5)]
+    upload = (io.BytesIO(("\n".join(lines) + "\n").encode()), f"grouped-{uuid.uuid4().hex[:6]}.csv")
+    response = coordinator.post("/portal/batches", {"file": upload}, content_type="multipart/form-data")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", coordinator.get(response.location).get_data(as_text=True)))
+    assert "5 rows" in text and "and the same for other values" in text
 
 
 # --- apprentices ------------------------------------------------------------------------------------------

@@ -112,3 +112,20 @@ def test_page_reads_uploads_and_our_links(client, services):
     assert _page(client).status_code == 400
     recipient = _page(client, credential=json.dumps(issued.document), recipient="someone@else.example")
     assert "not issued to someone@else.example" in _text(recipient)
+
+
+def test_a_tampered_credential_is_not_presented_as_fact(client, services):
+    """A changed level or name breaks the signature: the page says not to rely on it, and what the
+    file claims is shown only folded away, each line marked as a claim."""
+    issued = issue_one(client, services)
+    tampered = json.loads(json.dumps(issued.document))
+    tampered["credentialSubject"]["achievement"]["name"] = "MASTER level"
+    response = _page(client, credential=json.dumps(tampered))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="unverified"' in html
+    facts_at = html.find('<dl class="facts')
+    assert facts_at > html.find('<details id="claims">') > 0, "no facts list outside the unverified claims"
+    assert "Claims: MASTER level" in _text(response)
+
+    genuine = _page(client, credential=json.dumps(issued.document)).get_data(as_text=True)
+    assert 'id="unverified"' not in genuine and '<dl class="facts">' in genuine

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from issuer.api.auth import require_sponsor
 from issuer.api.problems import problem
 from issuer.db import session_scope
-from issuer.delivery import badge, baking, claims, exchanges, oid4vci, pdf, qr
+from issuer.delivery import badge, baking, claims, copies, exchanges, oid4vci, pdf, qr
+from issuer.delivery.models import ClaimLink
 from issuer.delivery.view import CredentialView, describe, linkedin_url
 from issuer.issuance.models import IssuedCredential
 from issuer.programs.models import ProgramVersion
@@ -31,11 +32,11 @@ def _services():
     return current_app.extensions["ler"]
 
 
-def _page(template: str, status: int = 200, **context) -> Response:
+def _page(template: str, status: int = 200, *, form_action: str = "'none'", **context) -> Response:
     html = render_template(template, service_name=_services().config.service_name, **context)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-                                                   "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+                                                   f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -67,10 +68,15 @@ def page_url(credential_id: str) -> str:
 
 
 # -- claim page ----------------------------------------------------------------------------
+# A GET shows the credential and writes nothing: mail scanners and link previews open links in
+# messages, and each wallet offer and exchange is a row and a secret. The wallet codes are made
+# when the apprentice presses the button (a POST to the same address), one offer and one
+# exchange per press, and the offer asks for the claim link's transaction code if it has one.
 
-def _claim(session, token: str) -> Loaded | None:
-    credential_id = claims.claimed_credential_id(session, token)
-    return _load(session, credential_id) if credential_id else None
+def _claim(session, token: str) -> tuple[ClaimLink, Loaded] | None:
+    link = claims.find(session, token)
+    loaded = _load(session, link.credential_id) if link else None
+    return (link, loaded) if loaded else None
 
 
 def _private(response: Response) -> Response:
@@ -80,22 +86,36 @@ def _private(response: Response) -> Response:
     return response
 
 
-@bp.get("/claim/<token>")
+def _claim_page(token: str, link: ClaimLink, loaded: Loaded, standing: str | None, status: int = 200,
+                **context) -> Response:
+    url = page_url(loaded.row.id)
+    return _private(_page(
+        "claim.html", status, form_action="'self'", view=loaded.view, token=token, page_url=url, standing=standing,
+        linkedin=linkedin_url(loaded.view, url), tx_code_required=link.tx_code_hash is not None,
+        offer_minutes=int(oid4vci.OFFER_TTL.total_seconds() // 60), **context))
+
+
+@bp.route("/claim/<token>", methods=["GET", "POST"])
 def claim_page(token):
     services = _services()
     base_url = services.config.base_url
     with session_scope(services.sessions) as session:
-        loaded = _claim(session, token)
-        if loaded is None:
+        found = _claim(session, token)
+        if found is None:
             return _private(_not_found("This claim link is unknown or has expired. Ask your sponsor for a new one."))
-        offer = oid4vci.create_offer(session, base_url, loaded.row.id, tx_code=False)
-        handle = exchanges.create_exchange(session, loaded.row.id)
+        link, loaded = found
+        standing = copies.standing(session, loaded.row)
+        if request.method == "GET":
+            return _claim_page(token, link, loaded, standing)
+        try:
+            offer, handle = claims.wallet_offer(session, base_url, link)
+        except claims.ClaimError as exc:
+            session.rollback()
+            return _claim_page(token, link, loaded, standing, exc.status, wallet_error=str(exc))
     offer_link, lcw_link = offer.by_reference(), exchanges.lcw_deep_link(base_url, handle)
-    return _private(_page(
-        "claim.html", view=loaded.view, token=token, page_url=page_url(loaded.row.id),
-        offer_link=offer_link, offer_qr=qr.svg(offer_link, label="QR code for an OpenID4VCI wallet"),
-        lcw_link=lcw_link, lcw_qr=qr.svg(lcw_link, label="QR code for the Learner Credential Wallet"),
-        offer_minutes=int(oid4vci.OFFER_TTL.total_seconds() // 60)))
+    return _claim_page(token, link, loaded, standing, offer_link=offer_link, lcw_link=lcw_link,
+                       offer_qr=qr.svg(offer_link, label="QR code for an OpenID4VCI wallet"),
+                       lcw_qr=qr.svg(lcw_link, label="QR code for the Learner Credential Wallet"))
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
@@ -108,12 +128,18 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
 def claim_download(token, name):
     services = _services()
     with session_scope(services.sessions) as session:
-        loaded = _claim(session, token)
-        if loaded is None:
+        found = _claim(session, token)
+        if found is None:
             return _private(_not_found("This claim link is unknown or has expired."))
+        loaded = found[1]
+        reason = copies.withheld(session, loaded.row)
         document, view = loaded.row.document, loaded.view
-        if name == "credential.jwt":
+        if reason is None and name == "credential.jwt":
             token_ = services.keys.sign_jwt(session, {k: v for k, v in document.items() if k != "proof"})
+    if reason:
+        # A download is a copy to put in a wallet too: withheld like the wallet offers.
+        return _private(_page("not_found.html", 409, heading="Not available",
+                              detail=f"This credential cannot be downloaded: {reason}."))
     stem = f"credential-{loaded.row.id}"
     if name == "credential.json":
         return _download(json.dumps(document, indent=2, ensure_ascii=False), "application/ld+json", f"{stem}.json")
@@ -193,6 +219,24 @@ def certificate(credential_id):
     response = Response(pdf.certificate(services.config, loaded.view, page_url(loaded.row.id)),
                         mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="certificate-{loaded.row.id}.pdf"'
+    return response
+
+
+@bp.get("/credentials/<credential_id>/badge.svg")
+def badge_image(credential_id):
+    """The credential's badge, baked (the same image the claim page downloads), for <img> on our
+    pages. It says only what the public JSON of the credential already says."""
+    services = _services()
+    with session_scope(services.sessions) as session:
+        loaded = _load(session, credential_id)
+    if loaded is None:
+        return _not_found(f"There is no credential {credential_id} here.")
+    body = baking.bake_svg(badge.svg(services.config, loaded.view), loaded.row.document)
+    response = Response(body, mimetype="image/svg+xml")
+    # An image, never a document: nothing in it runs, even opened on its own.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 

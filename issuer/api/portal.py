@@ -8,29 +8,31 @@ view, and for journeyworkers the assignment to the apprentice.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, Response, abort, g, redirect, request, stream_with_context, url_for
-from sqlalchemy import select
+from flask import Blueprint, Response, abort, g, jsonify, redirect, request, stream_with_context, url_for
+from sqlalchemy import func, select
 
 from issuer.api import portal_web as web
 from issuer.api.auth import act_as
 from issuer.batch import intake, results as batch_results
-from issuer.batch.models import Batch
+from issuer.batch import models as batch_models
+from issuer.batch.models import Batch, BatchRow
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.progress.recording import HOUR_TYPES
 from issuer.progress.state import rule_entries
 from issuer import audit
-from issuer.portal import security, services as portal
+from issuer.portal import security, services as portal, undo
 from issuer.audit.models import AuditEvent
 from issuer.portal.models import StaffAccount
 from issuer.programs import catalog
 from issuer.progress import services as progress
 from issuer.progress.models import Apprentice, LedgerEntry
 from issuer.progress.validation import EntryError, parse_date
-from issuer.rules import effective_ledger
+from issuer.rules import OCCUPATION, effective_ledger
 from issuer.sponsors import services as sponsors
 from issuer.sponsors.models import ApiKey, Sponsor
 from issuer.status import services as status
@@ -49,7 +51,9 @@ NOTICES = {
     "assigned": "Assignments updated.",
     "signed": "Signed off.",
     "status": "The credential's status is changed.",
-    "approved": "The batch is approved: it runs in the background. Reload to follow its progress.",
+    "approved": "The batch is approved: it runs in the background.",
+    "emailed": "The claim link is on its way to the apprentice.",
+    "undone": "The sign-off is undone: a reversal is in the ledger.",
     "key-revoked": "The API key is revoked; requests with it are refused from now on.",
     "staff-changed": "The staff member is updated and signed out of every device.",
     "password": "Your password is changed.",
@@ -99,6 +103,12 @@ def done(endpoint: str, notice: str, **values):
 @web.public
 def asset():
     return web.asset("portal.css")
+
+
+@bp.get("/assets/portal.js")
+@web.public
+def script():
+    return web.asset("portal.js")
 
 
 # --- sign-in -----------------------------------------------------------------------------------
@@ -284,10 +294,12 @@ def _ledger(session, enrollment):
 
 def _item_labels(document: dict, frameworks: list[dict]) -> dict[str, str]:
     labels = {"ojl": "On-the-job learning (no work process)", "rti": "Related instruction (no course)"}
+    # Named by the ids the CSV and the API take (wp-a), with the program's own code (A) beside.
     for wp in document.get("work_processes") or []:
-        labels[wp["id"]] = f"{wp.get('code') or wp['id']}: {wp['title']}"
+        labels[wp["id"]] = f"{wp['id']}{' (' + wp['code'] + ')' if wp.get('code') else ''}: {wp['title']}"
     for course in (document.get("related_instruction") or {}).get("courses") or []:
-        labels[course["id"]] = f"{course.get('code') or course['id']}: {course['title']}"
+        labels[course["id"]] = (f"{course['id']}{' (' + course['code'] + ')' if course.get('code') else ''}: "
+                                f"{course['title']}")
     for competency in document.get("competencies") or []:
         labels[competency["id"]] = f"{competency['id']}: {competency['text']}"
     for framework in frameworks:
@@ -307,7 +319,9 @@ def _apprentice_page(session, apprentice, code=200, error=None, form_values=None
                        "labels": _item_labels(layout.program, layout.frameworks),
                        "ojl_items": layout.program.get("work_processes") or [],
                        "rti_items": ((layout.program.get("related_instruction") or {}).get("courses") or [])})
-    credentials = portal.credentials_of(session, apprentice)
+    # The completed occupation first, as on the apprentice's own page.
+    credentials = [{"row": c, **_credential_state(session, c)}
+                   for c in sorted(portal.credentials_of(session, apprentice), key=lambda c: c.achievement_key != OCCUPATION)]
     return page("portal/apprentice.html", code, apprentice=apprentice, blocks=blocks, credentials=credentials,
                 assigned=portal.assigned_journeyworkers(session, apprentice),
                 journeyworkers=portal.journeyworkers(session, g.staff.sponsor_id)
@@ -398,6 +412,24 @@ def assignments(apprentice_id):
 
 # --- journeyworker sign-off ------------------------------------------------------------------------
 
+def _wants_json() -> bool:
+    """portal.js posts the checklist's forms itself and asks for JSON; a plain form gets pages."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _undo_offer(session, apprentice, entry_ids: list[str]) -> dict | None:
+    """The undo button the page shows after a sign-off, while the minute lasts."""
+    ids = [int(i) for i in entry_ids[:100] if i.isdigit() and len(i) < 12]
+    entries = [e for e in (session.get(LedgerEntry, i) for i in ids)
+               if e is not None and e.recorded_by == f"portal:{g.staff.email}"]
+    if not entries:
+        return None
+    until = min(undo.undo_until(e) for e in entries)
+    if until <= security.utcnow():
+        return None
+    return {"entries": [e.id for e in entries], "items": [e.item for e in entries], "until": until}
+
+
 @bp.route("/apprentices/<apprentice_id>/signoff", methods=["GET", "POST"])
 def signoff(apprentice_id):
     ctx = web.services().issuance
@@ -410,25 +442,56 @@ def signoff(apprentice_id):
             issued = [c.document.get("name") or c.achievement_key for c in portal.credentials_of(session, apprentice)
                       if c.id in wanted]
             return page("portal/signoff.html", apprentice=apprentice, layouts=layouts,
-                        today=date.today().isoformat(), issued=issued)
+                        today=date.today().isoformat(), issued=issued,
+                        undo=_undo_offer(session, apprentice, request.args.getlist("entry")))
         if not g.staff.can("sign_off"):
             abort(403, "Only journeyworkers sign off.")
         enrollment = _enrollment(session, apprentice)
         statements = request.form.getlist("statement")[:100]
         competencies = [tuple(v.split(":", 1)) for v in request.form.getlist("competency")[:100] if ":" in v]
         try:
-            on = parse_date(web.form("date", 20))
+            try:
+                on = parse_date(web.form("date", 20))
+            except EntryError as exc:
+                raise portal.PortalError(exc.message, field="date") from None
             outcome = portal.sign_off(session, ctx, g.staff, apprentice, enrollment, statements=statements,
                                       competencies=competencies, on=on)
-        except EntryError as exc:
+        except portal.PortalError as exc:
             session.rollback()
-            raise portal.PortalError(exc.message, field="date") from None
+            if _wants_json():
+                return jsonify({"error": exc.message}), exc.status
+            raise
         issued = [c.id for c in outcome.issued]
+        issued_names = [c.document.get("name") or c.achievement_key for c in outcome.issued]
+        entries = outcome.entries
+        until = undo.undo_until(session.get(LedgerEntry, entries[0])) if entries else None
+    if _wants_json():
+        return jsonify({"recorded": outcome.recorded, "entries": entries, "issued": issued_names,
+                        "signed": f"Signed off {on.isoformat()} by {g.staff.attestation}",
+                        "undo": url_for("portal.signoff_undo", apprentice_id=apprentice_id),
+                        "undo_until": until.isoformat() if until else None})
     # Back to the row just signed, so a journeyworker working down the list keeps their place;
     # to the top when a credential was issued, where the page says so.
     anchor = f"s-{enrollment.id}-{outcome.recorded[-1]}" if outcome.recorded and not issued else None
     return redirect(url_for("portal.signoff", apprentice_id=apprentice_id, notice="signed", issued=issued,
-                            _anchor=anchor), code=303)
+                            entry=entries, _anchor=anchor), code=303)
+
+
+@bp.post("/apprentices/<apprentice_id>/signoff/undo")
+def signoff_undo(apprentice_id):
+    ids = [int(i) for i in request.form.getlist("entry")[:100] if i.isdigit() and len(i) < 12]
+    with session_scope(web.sessions()) as session:
+        apprentice = _apprentice(session, apprentice_id)
+        try:
+            items = undo.undo_sign_off(session, web.services().issuance, g.staff, apprentice, ids)
+        except portal.PortalError as exc:
+            session.rollback()
+            if _wants_json():
+                return jsonify({"error": exc.message}), exc.status
+            raise
+    if _wants_json():
+        return jsonify({"undone": items})
+    return done("portal.signoff", "undone", apprentice_id=apprentice_id)
 
 
 # --- credentials -----------------------------------------------------------------------------------
@@ -482,6 +545,13 @@ def credential_status(credential_id):
         row = session.get(IssuedCredential, credential_id) if len(credential_id) <= 36 else None
         if row is None or row.sponsor_id != g.staff.sponsor_id:
             abort(404, "No such credential.")
+        if action == "revoke" and web.form("confirm", 5) != "yes":
+            # Revoking is for ever: a second page asks, naming what and whose, before it is done.
+            reason = web.form("reason", status.MAX_REASON + 1)
+            if not reason:
+                raise portal.PortalError("give the reason for revoking", field="reason")
+            return page("portal/confirm_revoke.html", row=row, reason=reason,
+                        apprentice=session.get(Apprentice, row.apprentice_id))
         try:
             status.change(session, web.services().issuance, status.find_slots(session, g.staff.sponsor_id, row.id),
                           action, web.form("reason", status.MAX_REASON + 1), g.staff.audit_label)
@@ -520,8 +590,38 @@ def batches():
     with session_scope(services.sessions) as session:
         rows = session.scalars(select(Batch).where(Batch.sponsor_id == g.staff.sponsor_id)
                                .order_by(Batch.created_at.desc()).limit(50))
-        return page("portal/batches.html", status_code, error=error,
+        # Per program: the templates to fill in and the achievement ids a cohort batch takes.
+        programs_ = [{"document": p.document, "achievements": portal_cohort.achievement_ids(session, p)}
+                     for p in _sponsor_programs(session)]
+        return page("portal/batches.html", status_code, error=error, programs=programs_,
                     batches=[batch_results.summary(b, services.config.base_url) for b in rows])
+
+
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def _error_groups(session, batch_id: str, limit: int = 50) -> list[dict]:
+    """The batch's refused rows grouped by cause, so 268 rows with one mistake read as one line:
+    first the same column and message; then messages that differ only in a quoted value of their
+    row (each new apprentice's own id) are one cause, shown with its first example."""
+    count = func.count(BatchRow.line)
+    exact = session.execute(
+        select(BatchRow.column, BatchRow.message, BatchRow.outcome, count, func.min(BatchRow.line))
+        .where(BatchRow.batch_id == batch_id, BatchRow.outcome.in_((batch_models.INVALID, batch_models.ROW_FAILED)))
+        .group_by(BatchRow.column, BatchRow.message, BatchRow.outcome))
+    groups: dict[tuple, dict] = {}
+    for column, message, outcome, rows, first in exact:
+        message = message or outcome
+        group = groups.setdefault((column, _QUOTED.sub("'…'", message)),
+                                  {"column": column, "message": message, "rows": 0, "first_line": first, "kinds": 0})
+        group["rows"] += rows
+        group["kinds"] += 1
+        if first < group["first_line"]:
+            group["first_line"], group["message"] = first, message
+    for group in groups.values():
+        if group["kinds"] > 1:
+            group["message"] = f"{group['message']} (and the same for other values)"
+    return sorted(groups.values(), key=lambda g: (-g["rows"], g["first_line"]))[:limit]
 
 
 @bp.get("/batches/<batch_id>")
@@ -532,13 +632,29 @@ def batch(batch_id):
         row = _batch(session, batch_id)
         awaiting = row.state in ("validated", "failed") and row.kind == intake.COHORT
         return page("portal/batch.html", batch=batch_results.summary(row, services.config.base_url),
-                    errors=batch_results.errors(session, row.id),
+                    groups=_error_groups(session, row.id),
                     contradicted=len(intake.contradicted(services.sessions, row.id)) if awaiting else 0)
+
+
+@bp.get("/batches/<batch_id>/progress.json")
+@allowed("batches")
+def batch_progress(batch_id):
+    """The batch page's progress bar, refreshed by portal.js with the console session (the
+    sponsor API's /api/v1/batches/<id> needs an API key, which staff do not carry)."""
+    services = web.services()
+    with session_scope(services.sessions) as session:
+        summary = batch_results.summary(_batch(session, batch_id), services.config.base_url)
+    keys = ("id", "state", "message", "rows", "credentials_issued", "rate_rows_per_second", "eta_seconds")
+    return jsonify({k: summary.get(k) for k in keys})
 
 
 @bp.post("/batches/<batch_id>/approve")
 @allowed("batches")
 def approve_batch(batch_id):
+    with session_scope(web.sessions()) as session:
+        row = _batch(session, batch_id)
+        if row.state == batch_models.VALIDATED and row.rows_total == row.rows_invalid:
+            raise portal.PortalError("No row of this batch is valid: there is nothing to run.", 409)
     try:
         intake.approve(web.services(), g.staff.sponsor_id, batch_id, f"portal:{g.staff.email}",
                        attest_anyway=web.form("attest_anyway", 10) == "yes")
@@ -716,3 +832,8 @@ def account_totp():
             session.rollback()
             return page("portal/account.html", 422, error=exc.message)
     return done("portal.account", notice)
+
+
+# Views kept in modules of their own, on this blueprint (imported here, before it is registered;
+# they name it `console`, since every api module with a `bp` is registered as its own).
+from issuer.api import portal_cohort, portal_delivery  # noqa: E402,F401

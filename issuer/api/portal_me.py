@@ -12,12 +12,13 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, request,
 from issuer.api import portal_web as web
 from issuer.api.auth import act_as
 from issuer.db import session_scope
-from issuer.delivery import claims, mail
+from issuer.delivery import claims, copies, mail
 from issuer.issuance.models import IssuedCredential
 from issuer import audit
 from issuer.portal import security, services as portal
 from issuer.portal.transcript import transcript
 from issuer.progress.models import Apprentice
+from issuer.rules import OCCUPATION
 from issuer.sponsors.models import Sponsor
 
 bp = Blueprint("me", __name__, url_prefix="/me")
@@ -100,12 +101,20 @@ def _mine(session):
             [portal.program_progress(session, e) for e in enrollments], portal.credentials_of(session, apprentice))
 
 
+def _listed(session, credentials: list[IssuedCredential]) -> list[dict]:
+    """The credentials as the page lists them: the completed occupation first (the one an
+    apprentice shows), each with its standing (revoked or suspended ones are marked, not offered)."""
+    ordered = sorted(credentials, key=lambda c: c.achievement_key != OCCUPATION)
+    return [{"row": c, "name": c.document.get("name") or c.achievement_key, "standing": copies.standing(session, c)}
+            for c in ordered]
+
+
 @bp.get("/")
 def home():
     with session_scope(web.sessions()) as session:
         apprentice, sponsor, layouts, credentials = _mine(session)
         return page("portal/me.html", apprentice=apprentice, sponsor=sponsor, layouts=layouts,
-                    credentials=credentials)
+                    credentials=_listed(session, credentials))
 
 
 @bp.post("/credentials/<credential_id>/claim")
@@ -115,6 +124,9 @@ def claim(credential_id):
         row = session.get(IssuedCredential, credential_id) if len(credential_id) <= 36 else None
         if row is None or row.apprentice_id != g.apprentice_id:
             abort(404, "No such credential.")
+        reason = copies.withheld(session, row)
+        if reason:
+            abort(409, f"This credential cannot be added to a wallet: {reason}.")
         token, _ = claims.create_claim(session, row.id)
     return redirect(claims.claim_url(web.services().config.base_url, token), code=303)
 

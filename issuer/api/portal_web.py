@@ -21,9 +21,11 @@ from issuer.portal.services import PortalError, number, percent, when
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
-# No script at all; inline style only because the shared layout (templates/base.html) carries its own.
-CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+# Script only from our own files (templates/portal/portal.js, progressive enhancement: every page
+# works without it), never inline; inline style only because the shared layout
+# (templates/base.html) carries its own.
+CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def view_is_public() -> bool:
 
 def load_session(door: Door):
     """before_request: the caller's session, the CSRF secret, the CSRF check on unsafe methods."""
-    if request.endpoint == "portal.asset":
+    if request.endpoint in ("portal.asset", "portal.script"):
         return None
     token = request.cookies.get(door.cookie)
     with session_scope(sessions()) as session:
@@ -99,7 +101,7 @@ def finish(door: Door, response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Links carry one-time tokens in their paths: never leak a URL to another site.
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "portal.asset":
+    if request.endpoint not in ("portal.asset", "portal.script"):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from issuer.api.pages import state_of
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
+from issuer.verify.result import PASS
 from issuer.verify.service import verifier_for
 from issuer.verify.summary import summarize
 
@@ -80,5 +81,9 @@ def verify_submit():
     result = verifier_for(current_app).credential(data, recipient=recipient)
     state, sentence = state_of(result)
     # A verdict (verified or not) is a 200; input that holds no readable credential is the sender's error.
+    # What the credential says is shown as fact only once its signature is known to be the
+    # issuer's: a tampered "MASTER level" must not read as the verifier's finding.
+    proofs = [c for c in result.checks if c.name == "proof"]
+    authentic = bool(proofs) and all(c.outcome == PASS for c in proofs)
     return _render(200 if result.readable else 422, result=result, state=state, sentence=sentence,
-                   summary=summarize(result.credential), recipient=recipient)
+                   summary=summarize(result.credential), recipient=recipient, authentic=authentic)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from issuer.credentials.openbadge import xsd_datetime
 from issuer.db import session_scope
-from issuer.delivery import mail, oid4vci, qr
+from issuer.delivery import copies, exchanges, mail, oid4vci, qr
 from issuer.delivery.models import ClaimLink
 from issuer.delivery.oid4vci import digest, now_utc
 from issuer.errors import LerError
@@ -21,21 +21,41 @@ from issuer.sponsors.models import Sponsor
 CLAIM_TTL = timedelta(days=30)
 
 
-def create_claim(session, credential_id: str, *, emailed_to: str | None = None, now: datetime | None = None
-                 ) -> tuple[str, datetime]:
+# Offers a claim page may have out at once: each wallet button press makes one, and anyone with
+# the link may press, so the rows one link can make are bounded.
+MAX_LIVE_OFFERS = 10
+
+
+def new_claim(session, credential_id: str, *, emailed_to: str | None = None, now: datetime | None = None
+              ) -> tuple[ClaimLink, str]:
+    """A claim link (the row, and its token, which exists only here)."""
     now = now or now_utc()
     token = secrets.token_urlsafe(32)
-    expires = now + CLAIM_TTL
-    session.add(ClaimLink(credential_id=credential_id, token_hash=digest(token), emailed_to=emailed_to,
-                          created_at=now, expires_at=expires))
+    link = ClaimLink(credential_id=credential_id, token_hash=digest(token), emailed_to=emailed_to,
+                     created_at=now, expires_at=now + CLAIM_TTL)
+    session.add(link)
     session.flush()
-    return token, expires
+    return link, token
+
+
+def create_claim(session, credential_id: str, *, emailed_to: str | None = None, now: datetime | None = None
+                 ) -> tuple[str, datetime]:
+    link, token = new_claim(session, credential_id, emailed_to=emailed_to, now=now)
+    return token, link.expires_at
+
+
+def find(session, token: str, now: datetime | None = None) -> ClaimLink | None:
+    """The live claim link of a token."""
+    if not token or len(token) > 200:
+        return None
+    return session.scalars(select(ClaimLink).where(ClaimLink.token_hash == digest(token),
+                                                   ClaimLink.expires_at > (now or now_utc()))).first()
 
 
 def claimed_credential_id(session, token: str, now: datetime | None = None) -> str | None:
     """The stored credential a live claim link leads to."""
-    return session.scalar(select(ClaimLink.credential_id).where(ClaimLink.token_hash == digest(token),
-                                                                ClaimLink.expires_at > (now or now_utc())))
+    link = find(session, token, now)
+    return link.credential_id if link else None
 
 
 def claim_url(base_url: str, token: str) -> str:
@@ -46,6 +66,19 @@ class ClaimError(LerError):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
+
+
+def wallet_offer(session, base_url: str, link: ClaimLink) -> tuple[oid4vci.CreatedOffer, str]:
+    """A fresh OpenID4VCI offer (asking for the link's transaction code, if it has one) and a
+    fresh VC-API exchange handle, for the apprentice who pressed the claim page's wallet button."""
+    reason = copies.withheld(session, session.get(IssuedCredential, link.credential_id))
+    if reason:
+        raise ClaimError(409, f"This credential cannot be added to a wallet: {reason}.")
+    if oid4vci.live_offers(session, link.id) >= MAX_LIVE_OFFERS:
+        raise ClaimError(429, "Too many wallet codes are waiting to be used. Use one of them, or try again in "
+                              f"{int(oid4vci.OFFER_TTL.total_seconds() // 60)} minutes.")
+    offer = oid4vci.create_offer(session, base_url, link.credential_id, tx_code=False, claim=link)
+    return offer, exchanges.create_exchange(session, link.credential_id)
 
 
 def prepare(services, credential_id: str, *, sponsor_id: int | None, tx_code: bool, send_email: bool) -> dict:
@@ -63,8 +96,13 @@ def prepare(services, credential_id: str, *, sponsor_id: int | None, tx_code: bo
         apprentice = session.get(Apprentice, row.apprentice_id)
         if send_email and not apprentice.email:
             raise ClaimError(422, "the apprentice has no email address on record")
-        token, claim_expires = create_claim(session, row.id, emailed_to=apprentice.email if send_email else None)
-        offer = oid4vci.create_offer(session, config.base_url, row.id, tx_code=tx_code)
+        # Refused when the offer is made, not only when a wallet redeems it.
+        reason = copies.withheld(session, row)
+        if reason:
+            raise ClaimError(409, f"{reason}: it cannot be offered to a wallet")
+        link, token = new_claim(session, row.id, emailed_to=apprentice.email if send_email else None)
+        claim_expires = link.expires_at
+        offer = oid4vci.create_offer(session, config.base_url, row.id, tx_code=tx_code, claim=link)
         names = {"apprentice": apprentice.name, "to": apprentice.email,
                  "achievement": row.document["credentialSubject"]["achievement"]["name"],
                  "sponsor": session.get(Sponsor, row.sponsor_id).name}
@@ -76,7 +114,7 @@ def prepare(services, credential_id: str, *, sponsor_id: int | None, tx_code: bo
     body = {"credential_id": credential_id, "claim_url": url, "claim_expires_at": xsd_datetime(claim_expires),
             "credential_offer": offer.by_value(), "credential_offer_uri": offer.by_reference(),
             "offer_expires_at": xsd_datetime(offer.expires_at), "qr_png": qr.png_data_uri(offer.by_reference()),
-            "tx_code_required": offer.tx_code is not None, "emailed_to": names["to"] if send_email else None}
+            "tx_code_required": offer.tx_code_required, "emailed_to": names["to"] if send_email else None}
     if offer.tx_code and not send_email:
         body["tx_code"] = offer.tx_code
     return body

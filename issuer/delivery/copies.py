@@ -24,15 +24,25 @@ def bound_document(stored: dict, holder: str) -> dict:
     return unsecured
 
 
+REASONS = {"revoked": "the sponsor has revoked this credential",
+           "suspended": "the sponsor has suspended this credential"}
+
+
+def standing(session, row: IssuedCredential) -> str | None:
+    """"revoked", "suspended", or None for a credential in force (as its status entries say now)."""
+    suspended = False
+    for slot in status_services.find_slots(session, None, row.id):
+        revoked, held = status_services.current(session, slot)
+        if revoked:
+            return "revoked"
+        suspended = suspended or held
+    return "suspended" if suspended else None
+
+
 def withheld(session, row: IssuedCredential) -> str | None:
     """Why a copy must not be handed out now (revoked or suspended), or None."""
-    for slot in status_services.find_slots(session, None, row.id):
-        revoked, suspended = status_services.current(session, slot)
-        if revoked:
-            return "the sponsor has revoked this credential"
-        if suspended:
-            return "the sponsor has suspended this credential"
-    return None
+    state = standing(session, row)
+    return REASONS[state] if state else None
 
 
 def issue_copy(session, services, row: IssuedCredential, holder: str, fmt: str, channel: str,

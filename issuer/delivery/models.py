@@ -28,6 +28,12 @@ class ClaimLink(Base):
     emailed_to: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The transaction code of the offer the link was made with: every offer the claim page makes
+    # later asks for the same code (the apprentice has only that one), and all of them together
+    # get MAX_TX_CODE_ATTEMPTS wrong guesses, counted here, so new offers buy no new guesses.
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tx_code_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tx_code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Offer(Base):
@@ -43,6 +49,9 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The claim link it was made for (its wrong-code budget is the link's). No foreign key: offers
+    # and claim links are swept on their own clocks (delivery/sweep.py).
+    claim_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class AccessToken(Base):

@@ -30,13 +30,13 @@ from urllib.parse import quote
 
 import jwt as pyjwt
 import rfc8785
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from issuer.credentials.openbadge import CONTEXT
 from issuer.dates import CLOCK_SKEW
 from issuer.db import session_scope
 from issuer.delivery import copies
-from issuer.delivery.models import AccessToken, Delivery, Nonce, Offer
+from issuer.delivery.models import AccessToken, ClaimLink, Delivery, Nonce, Offer
 from issuer.delivery.sweep import sweep
 from issuer.issuance.models import IssuedCredential
 from issuer import audit
@@ -159,14 +159,20 @@ def authorization_server_metadata(base_url: str) -> dict:
 @dataclass
 class CreatedOffer:
     """A new offer. `code` (the pre-authorized code, also the by-reference handle) and `tx_code`
-    exist only here: the database keeps their hashes."""
+    exist only here: the database keeps their hashes. `tx_code` is None when no code is asked
+    for, and also when the offer asks for the code of its claim link, made before."""
     code: str
     tx_code: str | None
     expires_at: datetime
     base_url: str
+    tx_code_length: int | None = None
+
+    @property
+    def tx_code_required(self) -> bool:
+        return self.tx_code_length is not None
 
     def offer_object(self) -> dict:
-        return offer_object(self.base_url, self.code, TX_CODE_LENGTH if self.tx_code else None)
+        return offer_object(self.base_url, self.code, self.tx_code_length)
 
     def by_value(self) -> str:
         return OFFER_SCHEME + "?credential_offer=" + quote(json.dumps(self.offer_object(), separators=(",", ":")),
@@ -188,17 +194,36 @@ def offer_object(base_url: str, code: str, tx_code_length: int | None) -> dict:
             "grants": {PRE_AUTHORIZED_GRANT: grant}}
 
 
-def create_offer(session, base_url: str, credential_id: str, *, tx_code: bool, now: datetime | None = None
-                 ) -> CreatedOffer:
+def create_offer(session, base_url: str, credential_id: str, *, tx_code: bool, claim: ClaimLink | None = None,
+                 now: datetime | None = None) -> CreatedOffer:
+    """A new offer of the stored credential. For a claim link, the offer is the link's: when the
+    link already has a transaction code (from the offer it was made with), this offer asks for
+    that same code and `tx_code` is not looked at; a new code made here becomes the link's."""
     now = now or now_utc()
     sweep(session, now)
     code = secrets.token_urlsafe(32)
-    pin = "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH)) if tx_code else None
+    pin = None
+    if claim is not None and claim.tx_code_hash:
+        pin_hash, length = claim.tx_code_hash, claim.tx_code_length
+    elif tx_code:
+        pin = "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
+        pin_hash, length = digest(pin), TX_CODE_LENGTH
+        if claim is not None:
+            claim.tx_code_hash, claim.tx_code_length = pin_hash, length
+    else:
+        pin_hash = length = None
     expires = now + OFFER_TTL
-    session.add(Offer(credential_id=credential_id, code_hash=digest(code), tx_code_hash=digest(pin) if pin else None,
-                      tx_code_length=TX_CODE_LENGTH if pin else None, created_at=now, expires_at=expires))
+    session.add(Offer(credential_id=credential_id, code_hash=digest(code), tx_code_hash=pin_hash,
+                      tx_code_length=length, created_at=now, expires_at=expires,
+                      claim_id=claim.id if claim is not None else None))
     session.flush()
-    return CreatedOffer(code, pin, expires, base_url)
+    return CreatedOffer(code, pin, expires, base_url, length)
+
+
+def live_offers(session, claim_id: int, now: datetime | None = None) -> int:
+    """How many offers of a claim link a wallet could still redeem."""
+    return session.scalar(select(func.count()).select_from(Offer).where(
+        Offer.claim_id == claim_id, Offer.redeemed_at.is_(None), Offer.expires_at > (now or now_utc())))
 
 
 def offer_by_reference(session, base_url: str, code: str, now: datetime | None = None) -> dict | None:
@@ -235,10 +260,16 @@ def redeem(sessions, form: dict, now: datetime | None = None) -> dict:
             if not tx_code:
                 raise OAuthError("invalid_request", "this offer requires the transaction code (tx_code)")
             # Count the attempt before comparing, in its own committed step: concurrent guesses
-            # each take one of the allowed attempts and a failed request cannot roll it back.
-            counted = session.execute(update(Offer).where(Offer.id == offer.id,
-                                                          Offer.tx_code_attempts < MAX_TX_CODE_ATTEMPTS)
-                                      .values(tx_code_attempts=Offer.tx_code_attempts + 1)).rowcount
+            # each take one of the allowed attempts and a failed request cannot roll it back. The
+            # offers of one claim link share the link's count: a fresh offer is no fresh guesses.
+            if offer.claim_id is not None:
+                counter = update(ClaimLink).where(ClaimLink.id == offer.claim_id,
+                                                  ClaimLink.tx_code_attempts < MAX_TX_CODE_ATTEMPTS) \
+                    .values(tx_code_attempts=ClaimLink.tx_code_attempts + 1)
+            else:
+                counter = update(Offer).where(Offer.id == offer.id, Offer.tx_code_attempts < MAX_TX_CODE_ATTEMPTS) \
+                    .values(tx_code_attempts=Offer.tx_code_attempts + 1)
+            counted = session.execute(counter).rowcount
             if not counted:
                 raise OAuthError("invalid_grant", "too many wrong transaction codes: ask for a new offer")
         offer_id = offer.id

@@ -55,9 +55,18 @@ def render_pdf(config, html: str, *, title: str, author: str, orientation: str, 
     return bytes(pdf.output())
 
 
+def alignment_groups(view: CredentialView) -> list[tuple[str, list[str]]]:
+    """The credential's alignments by framework, each named by its code (or its name when it has
+    none): short enough that every one of them is printed, none cut off."""
+    groups: dict[str, list[str]] = {}
+    for a in view.alignments:
+        groups.setdefault(a.framework or "Aligned to", []).append(a.code or a.name)
+    return list(groups.items())
+
+
 def certificate(config, view: CredentialView, page_url: str) -> bytes:
     html = render(config, "certificate.html", view=view, page_url=page_url, qr_uri=qr.png_data_uri(page_url),
-                  attestation=ATTESTATION)
+                  attestation=ATTESTATION, alignment_groups=alignment_groups(view))
     return render_pdf(config, html, title=f"{view.name}: {view.apprentice}", author=view.sponsor, orientation="L",
                       margins=(18, 14), font_size=11, frame=True,
                       headings={"h1": (NAVY, 30), "h2": ((0, 0, 0), 26), "h3": (NAVY, 18)})

@@ -1,9 +1,10 @@
 """Forget spent and expired wallet secrets: offers, access tokens, nonces, exchanges, claim links.
 
-Every claim page view makes an offer and an exchange, so without this the tables only grow.
+Every press of a claim page's wallet button makes an offer and an exchange, so without this
+the tables only grow.
 A row is kept for RETENTION after it expires, so a late wallet still hears "expired" (and not
 "unknown") for a while; the copies handed out (`delivery_copies`) are the audit trail and are
-never swept. Runs on every new offer (every claim page view makes one; cheap, since the tables
+never swept. Runs on every new offer (cheap, since the tables
 stay small) and as `ler delivery sweep` for a cron job.
 """
 
@@ -28,6 +29,9 @@ def sweep(session, now: datetime | None = None) -> dict[str, int]:
             Offer.expires_at < cutoff, Offer.id.not_in(select(AccessToken.offer_id)))).rowcount,
         "nonces": session.execute(delete(Nonce).where(Nonce.expires_at < now)).rowcount,
         "exchanges": session.execute(delete(Exchange).where(Exchange.expires_at < cutoff)).rowcount,
-        "claim_links": session.execute(delete(ClaimLink).where(ClaimLink.expires_at < cutoff)).rowcount,
+        # Not matched against links loaded in the session (SQLite hands back naive datetimes,
+        # which Python cannot compare with `cutoff`): a loaded link is a live one.
+        "claim_links": session.execute(delete(ClaimLink).where(ClaimLink.expires_at < cutoff)
+                                       .execution_options(synchronize_session=False)).rowcount,
     }
     return counts

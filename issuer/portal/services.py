@@ -43,6 +43,7 @@ PERMISSIONS = {
     "batches": {"administrator", "coordinator"},
     "sign_off": {"journeyworker"},
     "revoke": {"administrator"},
+    "deliver": {"administrator", "coordinator"},
     "keys": {"administrator"},
     "staff": {"administrator"},
     "audit": {"administrator"},
@@ -492,6 +493,7 @@ def enrollment_of(session: Session, apprentice: Apprentice, enrollment_id: int |
 class SignOffOutcome:
     recorded: list[str] = field(default_factory=list)
     issued: list[IssuedCredential] = field(default_factory=list)
+    entries: list[int] = field(default_factory=list)     # the ledger entries made (for an undo)
 
 
 def sign_off(session: Session, ctx: IssuanceContext, actor: StaffView, apprentice: Apprentice,
@@ -534,8 +536,14 @@ def sign_off(session: Session, ctx: IssuanceContext, actor: StaffView, apprentic
                                   recorded_by=f"portal:{actor.email}", source="portal sign-off", today=today)
         except ProgressError as exc:
             raise PortalError(exc.message, field=exc.field) from None
+        if result.entry is None:
+            # The ledger keeps one entry per item, value, date and journeyworker: this one was
+            # signed off and undone today, and the same sign-off again would be taken for a repeat.
+            raise PortalError(f"{item} was signed off on {on.isoformat()} and undone; sign it off with another "
+                              "date, or ask a coordinator to correct the ledger", status=409, field="item")
         if result.entry is not None:
             outcome.recorded.append(item)
+            outcome.entries.append(result.entry.id)
             outcome.issued.extend(result.issuance.issued)
     return outcome
 

@@ -96,7 +96,11 @@ def _unknown_item(program: Mapping, entry_type: str, item: str, valid: Sequence[
     if len(valid) > SHOWN_IDS:
         shown += f", ... ({len(valid)} in all)"
     message = f"unknown {_ITEM_LABELS[entry_type]} {item!r} for program {program['id']}; valid ids: {shown}"
-    close = difflib.get_close_matches(str(item).strip().lower(), list(valid), n=3)
+    # A work process or course named by its code in the program ("A" for wp-a) is the common slip.
+    parts = (program.get("work_processes") or []) + ((program.get("related_instruction") or {}).get("courses") or [])
+    by_code = {str(p["code"]).strip().lower(): p["id"] for p in parts if p.get("code") and p.get("id") in valid}
+    named = str(item).strip().lower()
+    close = [by_code[named]] if named in by_code else difflib.get_close_matches(named, list(valid), n=3)
     if close:
         message += f"; did you mean {' or '.join(close)}?"
     return EntryError("item", message)
