@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import select
 
 from issuer.db import session_scope
-from issuer.portal.models import AuditEvent
+from issuer.audit.models import AuditEvent
 from issuer.sponsors.services import create_sponsor
 
 from batch_support import cohort_csv, make_cohort

@@ -12,7 +12,8 @@ from issuer.db import session_scope
 from issuer.delivery import claims, qr
 from issuer.delivery.mail import MailError
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import audit, services as portal
+from issuer import audit
+from issuer.portal import services as portal
 
 WAYS = ("email", "qr")
 
