@@ -14,6 +14,7 @@ from issuer.delivery.models import ClaimLink
 from issuer.delivery.oid4vci import digest, now_utc
 from issuer.errors import LerError
 from issuer.issuance.lookup import stored_credential
+from issuer.issuance.models import IssuedCredential
 from issuer.progress.models import Apprentice
 from issuer.sponsors.models import Sponsor
 
