@@ -259,3 +259,13 @@ def test_dcc_credentials_judged_with_their_published_status_list(cli):
     by_id = cli("verify", DCC / "v2Revoked.json", "--status-list", DCC / "status-e5WK8CbZ1GjycuPombrj.json",
                 "--require-status")
     assert by_id.exit_code == 1 and "could not be" in by_id.output
+
+
+def test_dcc_did_web_credential_with_its_method_embedded_in_assertion_method():
+    document = json.loads((Path(__file__).parent / "data" / "third-party" / "dcc-did-web" / "did.json").read_text())
+    credential = json.loads((DCC / "v2didWebWithValidStatus.json").read_text())
+    result = verify_credential(credential, resolver=VerifierResolver(registry={document["id"]: document}))
+    assert result.check("proof").outcome == "pass", result.to_json()
+    assert result.check("issuer").outcome == "pass", result.to_json()
+    without = verify_credential(credential, resolver=VerifierResolver())
+    assert without.check("proof").outcome == "fail"
