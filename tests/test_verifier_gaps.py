@@ -236,3 +236,36 @@ def test_ecdsa_sd_2023_over_the_vc_api(client):
     response = client.post("/credentials/verify", json={"verifiableCredential": _sd("derivedRevealDocument.json")})
     checks = {c["name"]: c for c in response.get_json()["checks"]}
     assert checks["proof"]["outcome"] == "pass" and "derived" in checks["proof"]["message"]
+
+
+DCC = Path(__file__).parent / "data" / "third-party" / "dcc-verifier-core"
+DCC_LIST_URL = ("https://raw.githubusercontent.com/digitalcredentials/verifier-core/refs/heads/main/src/test-fixtures/"
+                "status/e5WK8CbZ1GjycuPombrj")
+
+
+def test_dcc_credentials_judged_with_their_published_status_list(cli):
+    """DCC's own fixtures: an eddsa-rdfc-2022 badge (index 9, not revoked) and an
+    Ed25519Signature2020 one (index 8, revoked), against the Ed25519Signature2020-signed list."""
+    listed = f"{DCC_LIST_URL}={DCC / 'status-e5WK8CbZ1GjycuPombrj.json'}"
+    valid = cli("verify", DCC / "v2EddsaWithValidStatus.json", "--status-list", listed, "--json")
+    assert valid.exit_code == 0, valid.output
+    # DCC's lists hold 100,000 entries, under the REC's minimum: read, with a warning that says so.
+    status = {c["name"]: c for c in json.loads(valid.output)["checks"]}["status"]
+    assert status["outcome"] == "warning" and "100000 entries" in status["message"] and "not set" in status["message"]
+    revoked = cli("verify", DCC / "v2Revoked.json", "--status-list", listed, "--json")
+    assert revoked.exit_code == 1
+    assert {c["name"]: c for c in json.loads(revoked.output)["checks"]}["status"]["message"].startswith("revoked")
+    # Named by its own id (not the URL the credentials use), the list answers for nothing here.
+    by_id = cli("verify", DCC / "v2Revoked.json", "--status-list", DCC / "status-e5WK8CbZ1GjycuPombrj.json",
+                "--require-status")
+    assert by_id.exit_code == 1 and "could not be" in by_id.output
+
+
+def test_dcc_did_web_credential_with_its_method_embedded_in_assertion_method():
+    document = json.loads((Path(__file__).parent / "data" / "third-party" / "dcc-did-web" / "did.json").read_text())
+    credential = json.loads((DCC / "v2didWebWithValidStatus.json").read_text())
+    result = verify_credential(credential, resolver=VerifierResolver(registry={document["id"]: document}))
+    assert result.check("proof").outcome == "pass", result.to_json()
+    assert result.check("issuer").outcome == "pass", result.to_json()
+    without = verify_credential(credential, resolver=VerifierResolver())
+    assert without.check("proof").outcome == "fail"

@@ -99,15 +99,17 @@ def sign(file, key_file, secret_key_multibase, cryptosuite, fmt, created, verifi
 _MARK = {"pass": "PASS", "fail": "FAIL", "warning": "WARN", "skipped": "SKIP"}
 
 
-def _status_list(path: str) -> tuple[str, dict]:
-    """(its id, the list credential) from a JSON file, or a ClickException saying what is wrong."""
+def _status_list(value: str) -> tuple[str, dict]:
+    """(the URL it answers for, the list credential) from `FILE` (its own id) or `URL=FILE` (the
+    URL it was fetched from, which some issuers' lists do not use as their id)."""
+    url, path = value.rsplit("=", 1) if value.startswith(("https://", "http://")) and "=" in value else (None, value)
     try:
         document = json.loads(read_input(path))
     except ValueError as exc:
         raise click.ClickException(f"--status-list {path} is not JSON: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+    if not isinstance(document, dict) or not isinstance(url or document.get("id"), str):
         raise click.ClickException(f"--status-list {path} is not a status list credential with an id")
-    return document["id"], document
+    return url or document["id"], document
 
 
 def _stored(verifier, name: str) -> dict | None:
@@ -125,7 +127,8 @@ def _stored(verifier, name: str) -> dict | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--recipient", help="Also check the credential was issued to this email or DID.")
 @click.option("--status-list", "status_lists", multiple=True, metavar="FILE",
-              help="A status list credential (JSON) to judge the status with, offline; repeatable.")
+              help="A status list credential (JSON) to judge the status with, offline: FILE, or URL=FILE "
+                   "for a list whose id is not the URL credentials name; repeatable.")
 @click.option("--require-status", is_flag=True,
               help="Fail, rather than warn, when the status cannot be checked.")
 def verify(file, as_json, recipient, status_lists, require_status) -> None:

@@ -148,7 +148,10 @@ def verify_proof(
             return _fail(f"the proof has no '{member}'", proof)
     if proof["type"] != PROOF_TYPE:
         return _fail(f"proof type {proof['type']!r} is not {PROOF_TYPE}", proof)
-    suite = LEGACY_SUITES.get(proof["cryptosuite"], proof["cryptosuite"])
+    suite = proof["cryptosuite"]
+    if not isinstance(suite, str):
+        return _fail(f"cryptosuite {suite!r} is not a name", proof)
+    suite = LEGACY_SUITES.get(suite, suite)
     if suite not in SUITES + (ecdsa_sd.SUITE,):
         return _fail(f"unsupported cryptosuite {suite!r}", proof)
     if proof["proofPurpose"] != expected_purpose:

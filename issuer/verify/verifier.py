@@ -310,7 +310,8 @@ def check_jsonld_and_proof(document: dict, contexts_ok: bool, resolver, loader, 
 def _check_suite_names(credential: dict, result: VerificationResult) -> None:
     """A warning for a cryptosuite verified under a name the specifications have since replaced."""
     old = sorted({p["cryptosuite"] for p in as_list(credential.get("proof"))
-                  if isinstance(p, dict) and p.get("cryptosuite") in data_integrity.LEGACY_SUITES})
+                  if isinstance(p, dict) and isinstance(p.get("cryptosuite"), str)
+                  and p["cryptosuite"] in data_integrity.LEGACY_SUITES})
     if old:
         result.add("cryptosuite", WARNING, "; ".join(
             f"{name} is the draft name of {data_integrity.LEGACY_SUITES[name]}: verified as that suite, but the "
