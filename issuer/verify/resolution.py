@@ -53,6 +53,19 @@ class VerifierResolver(Resolver):
             self._ours[did] = cached
         return cached[1]
 
+    def resolve(self, vm_id: str):
+        try:
+            return super().resolve(vm_id)
+        except ResolutionError:
+            # A sponsor's document is cached for seconds; a key made since (by another process)
+            # is missing from the copy, so read it once more before saying no.
+            did = vm_id.split("#", 1)[0] if isinstance(vm_id, str) else ""
+            source = self.identity.sponsor_documents if self.identity is not None else None
+            if source is None or not self.identity.is_sponsor_did(did) or not hasattr(source, "forget"):
+                raise
+            source.forget(did)
+            return super().resolve(vm_id)
+
     def document(self, did: str) -> dict | None:
         if did in self.documents:
             return self.documents[did]
