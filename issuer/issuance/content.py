@@ -130,10 +130,14 @@ def _evidence(status) -> list[dict]:
     # A level's statements and an occupation's competencies: each attestation, and who made it.
     for kind in ("statements", "competencies"):
         for item, signoff in sorted((evidence.get(kind) or {}).items()):
-            history = signoff.get("signoffs") or [signoff]
-            said = ", ".join(f"{s.get('level') or 'attained'} on {s.get('date')} by {s.get('signed_off_by') or 'unrecorded'}"
+            history = signoff.get("signoffs")
+            if not history:   # a statement: its first attainment
+                who = signoff.get("signed_off_by") or "unrecorded"
+                lines.append(f"{item}: {signoff.get('level') or 'attained'} on {signoff.get('date')}, signed off by {who}")
+                continue
+            said = ", ".join(f"{s.get('level')} on {s.get('date')} by {s.get('signed_off_by') or 'unrecorded'}"
                              for s in history)
-            lines.append(f"{item}: {signoff.get('level') or 'attained'} ({said})")
+            lines.append(f"{item}: {signoff.get('level')} ({said})")
     narrative = "; ".join(lines) if lines else f"{status.done} of {status.needed} required"
     return [{"type": ["Evidence"], "name": f"Progress behind: {status.title}", "narrative": narrative[:20000],
              "description": "Summary of the progress ledger entries (OJL hours, related instruction, "
