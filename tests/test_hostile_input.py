@@ -200,10 +200,11 @@ def _ob(subject: dict, contexts=None) -> dict:
      "@context objects are not accepted"),
     (_ob({"id": "_:b0"}), "blank node identifiers"),
     (_ob({"id": "did:example:y", "alignment": [{"targetName": str(i)} for i in range(101)]}), "at most 100"),
-    (_ob([{"achievement": {"alignment": [{"targetName": f"{i}-{j}"} for j in range(90)]}} for i in range(10)]),
+    (_ob([{"name": f"S{i}", "achievement": {"name": f"A{i}", "alignment": [{"targetName": f"{i}-{j}"}
+                                                                          for j in range(90)]}} for i in range(10)]),
      "more than 800 JSON objects"),
-    (_ob({"id": "did:example:y", "alignment": [{"targetName": "same", "x": {"n": i}} for i in range(9)]}),
-     "more than 8 'alignment' objects are alike"),
+    (_ob({"id": "did:example:y", "alignment": [{"targetName": "same", "x": {"n": i}} for i in range(5)]}),
+     "more than 4 'alignment' objects are alike"),
 ])
 def test_what_no_credential_needs_is_refused_before_processing(client, document, why):
     response = client.post("/credentials/verify", json={"verifiableCredential": document})
