@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import base58  # noqa: E402
+
 from issuer.app import build_services, create_app  # noqa: E402
 from issuer.config import Config  # noqa: E402
 from issuer.db import session_scope  # noqa: E402
@@ -31,7 +33,7 @@ from issuer.proofs import data_integrity, ld  # noqa: E402
 from issuer.proofs.did import did_key_for, did_key_vm  # noqa: E402
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PrivateKey  # noqa: E402
 from issuer.sponsors.services import create_sponsor  # noqa: E402
-from issuer.verify.budget import MAX_ARRAY, MAX_NODES, MAX_PRESENTED  # noqa: E402
+from issuer.verify.budget import MAX_ARRAY, MAX_NODES, MAX_PRESENTED, MAX_TWINS  # noqa: E402
 
 MAX_SECONDS = 1.0
 KEY = Ed25519PrivateKey.generate()
@@ -39,15 +41,17 @@ DID = did_key_for(KEY.public())
 
 
 def _signed(document: dict) -> dict:
-    """Signed for real, so that verifying it reaches canonicalization (refused documents are
-    signed without the refusal: the signer is not the verifier)."""
+    """Signed for real, so that verifying it reaches canonicalization. A document our own signer
+    refuses (a poison graph) gets a proof of the right shape with a wrong signature: the verifier
+    still canonicalizes it before it can tell."""
     try:
         return data_integrity.sign(document, KEY, verification_method=did_key_vm(KEY.public()))
     except Exception:  # noqa: BLE001  (a poison graph our own signer refuses: attach a well-formed proof)
         return {**document, "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
                                       "proofPurpose": "assertionMethod",
                                       "verificationMethod": did_key_vm(KEY.public()),
-                                      "created": "2024-01-01T00:00:00Z", "proofValue": "z" + "1" * 86}}
+                                      "created": "2024-01-01T00:00:00Z",
+                                      "proofValue": "z" + base58.b58encode(bytes(range(64))).decode()}}
 
 
 def _base(subject: dict, contexts: list | None = None) -> dict:
@@ -72,6 +76,15 @@ def crafted() -> dict[str, tuple[str, object]]:
         "type": ["Achievement"], "name": "A", "description": "d", "criteria": {"narrative": "n"},
         "alignment": [dict(alignment) for _ in range(MAX_ARRAY)]}} for _ in range(MAX_NODES // (MAX_ARRAY + 4))]
     siblings = subjects if len(subjects) > 1 else subjects[0]
+    # As many groups of MAX_TWINS alike blank nodes as the object budget allows: each group's
+    # members differ only in the blank node they hold, so only their neighbours tell them apart.
+    groups = [{"type": ["AchievementSubject"], "name": f"S{i}", "achievement": {
+        "id": f"https://example.org/a{i}", "type": ["Achievement"], "name": "A", "description": "d",
+        "criteria": {"narrative": f"n{i}"}, "resultDescription": [
+            {"type": ["ResultDescription"], "name": f"R{i}", "resultType": "LetterGrade",
+             "rubricCriterionLevel": [{"type": ["RubricCriterionLevel"], "name": f"L{i}-{j}"}]}
+            for j in range(MAX_TWINS)]}}
+        for i in range(MAX_NODES // (2 * MAX_TWINS + 4))]
     vocab = _base(subject, [ld.VC_V2, ld.OB_V3, {"@vocab": "https://example.org/"}])
     vocab["@graph"] = _clique(60)
     clique = _base({**subject, "knows": [{"id": f"_:c{i}", "knows": [f"_:c{j}" for j in range(40)]}
@@ -84,8 +97,10 @@ def crafted() -> dict[str, tuple[str, object]]:
         "inline @vocab context + 60-node blank clique": ("/credentials/verify",
                                                          {"verifiableCredential": _signed(vocab)}),
         "40-node blank-node clique (known contexts)": ("/credentials/verify", {"verifiableCredential": _signed(clique)}),
-        f"{len(subjects)} blank subjects x {MAX_ARRAY} identical blank siblings (within the budget)": (
+        f"{len(subjects)} blank subjects x {MAX_ARRAY} identical blank siblings": (
             "/credentials/verify", {"verifiableCredential": _signed(_base(siblings))}),
+        f"{len(groups)} groups of {MAX_TWINS} alike blank nodes (within the budget)": (
+            "/credentials/verify", {"verifiableCredential": _signed(_base(groups))}),
         f"one array of {MAX_ARRAY * 10} identical blank siblings": (
             "/credentials/verify", {"verifiableCredential": _signed(_base({**subjects[0], "achievement": {
                 **subjects[0]["achievement"], "alignment": [dict(alignment) for _ in range(MAX_ARRAY * 10)]}}))}),
@@ -107,7 +122,7 @@ def crafted() -> dict[str, tuple[str, object]]:
         "presentation: 2 credentials of half the object budget each (within the budget)": (
             "/presentations/verify", {"verifiablePresentation": {
                 "@context": [ld.VC_V2], "type": ["VerifiablePresentation"],
-                "verifiableCredential": [_signed(_base(subjects[:len(subjects) // 2])) for _ in range(2)]}}),
+                "verifiableCredential": [_signed(_base(groups[:len(groups) // 2])) for _ in range(2)]}}),
     }
 
 

@@ -202,8 +202,11 @@ def _ob(subject: dict, contexts=None) -> dict:
      "@context objects are not accepted"),
     (_ob({"id": "_:b0"}), "blank node identifiers"),
     (_ob({"id": "did:example:y", "alignment": [{"targetName": str(i)} for i in range(101)]}), "at most 100"),
-    (_ob([{"achievement": {"alignment": [{"targetName": f"{i}-{j}"} for j in range(90)]}} for i in range(10)]),
+    (_ob([{"name": f"S{i}", "achievement": {"name": f"A{i}", "alignment": [{"targetName": f"{i}-{j}"}
+                                                                          for j in range(90)]}} for i in range(10)]),
      "more than 800 JSON objects"),
+    (_ob({"id": "did:example:y", "alignment": [{"targetName": "same", "x": {"n": i}} for i in range(5)]}),
+     "more than 4 'alignment' objects are alike"),
 ])
 def test_what_no_credential_needs_is_refused_before_processing(client, document, why):
     response = client.post("/credentials/verify", json={"verifiableCredential": document})
@@ -218,8 +221,12 @@ def test_a_presentation_holds_at_most_twenty_credentials(client, services):
     many = client.post("/presentations/verify", json={"verifiablePresentation": {
         **presentation, "verifiableCredential": [issued.document] * 21}})
     assert many.status_code == 400 and "at most 20" in json.dumps(many.get_json())
+    # Twenty copies alike in every blank node would be a poison graph for a presentation's proof.
+    assert "are alike" in json.dumps(client.post("/presentations/verify", json={"verifiablePresentation": {
+        **presentation, "verifiableCredential": [issued.document] * 20}}).get_json())
+    distinct = [{**issued.document, "id": f"urn:uuid:{uuid.uuid4()}"} for _ in range(20)]
     twenty = client.post("/presentations/verify", json={"verifiablePresentation": {
-        **presentation, "verifiableCredential": [issued.document] * 20}})
+        **presentation, "verifiableCredential": distinct}})
     assert len(twenty.get_json()["credentialResults"]) == 20
 
 
@@ -280,3 +287,12 @@ def test_issuing_keeps_the_verifiers_budget(client, services):
         response = client.post("/credentials/issue", headers=sponsor.auth, json={"credential": credential})
         assert response.status_code == 400
         assert "not accepted" in response.get_json()["detail"], response.get_json()
+
+
+def test_an_alignment_naming_its_framework_with_an_object_is_a_warning(client, services):
+    issued = issue_one(client, services)
+    document = json.loads(json.dumps(issued.document))
+    document["credentialSubject"]["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": "x", "targetUrl": "https://example.org/t", "targetFramework": {"n": 1}}]
+    response = client.post("/credentials/verify", json={"verifiableCredential": document})
+    assert response.status_code == 400 and response.get_json()["verified"] is False

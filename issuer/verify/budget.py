@@ -16,12 +16,18 @@ stays bounded (benchmarks/verify_worst.py measures it):
 * more than MAX_NODES JSON objects in a document, a presentation's credentials included (each
   may become a blank node, and cost is linear in them at best);
 * arrays longer than MAX_ARRAY (cost quadratic in their length);
+* more than MAX_TWINS blank nodes that look alike to RDFC-1.0's first step (the same members,
+  the same kind of parent under the same name; `_twin_key`): only their neighbours could tell
+  them apart, which is the factorial case, so legitimate credentials, whose blank nodes differ
+  in their own data, never have them;
 * more than MAX_PRESENTED credentials in a presentation.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from itertools import accumulate
 from typing import Any
 
@@ -35,6 +41,7 @@ MAX_PRESENTED = 20
 # JSON-LD processing and schema checks compare the items of one array pairwise (pyld's node map
 # keeps values unique; uniqueItems): a long array costs its square.
 MAX_ARRAY = 100
+MAX_TWINS = 4
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
@@ -58,10 +65,15 @@ def refusal(document: dict, *, presentation: bool = False) -> str | None:
         if count > MAX_PRESENTED:
             return f"the presentation holds {count} credentials; at most {MAX_PRESENTED} are verified at once"
     limit, nodes = MAX_NODES, 0
-    stack: list[Any] = [document]
+    twins: Counter = Counter()
+    # (parent object, member name, value, the credential it belongs to): twins are counted per
+    # credential, so a presentation of different credentials for one achievement is no poison.
+    stack: list[Any] = [(None, None, document, "")]
     while stack:
-        item = stack.pop()
+        parent, name, item, scope = stack.pop()
         if isinstance(item, dict):
+            if name == "verifiableCredential":
+                scope = _node_id(item) or str(id(item))
             nodes += 1
             if nodes > limit:
                 return f"the document has more than {limit} JSON objects, more than any credential needs"
@@ -70,11 +82,37 @@ def refusal(document: dict, *, presentation: bool = False) -> str | None:
                     isinstance(c, dict) for c in context)):
                 return ("@context objects are not accepted: name only context URLs, which this verifier "
                         "holds and hash-checks")
-            stack.extend(item.values())
+            if _node_id(item) is None and name != "proof":
+                key = scope + _twin_key(parent, name, item)
+                twins[key] += 1
+                if twins[key] > MAX_TWINS:
+                    return (f"more than {MAX_TWINS} {name!r} objects are alike but for the objects they hold: "
+                            "such blank nodes make canonicalization factorial")
+            stack.extend((item, key, value, scope) for key, value in item.items())
         elif isinstance(item, list):
             if len(item) > MAX_ARRAY:
                 return f"an array holds {len(item)} items; at most {MAX_ARRAY} are accepted"
-            stack.extend(item)
+            stack.extend((parent, name, value, scope) for value in item)
         elif isinstance(item, str) and item.startswith("_:"):
             return f"blank node identifiers such as {item[:40]!r} are not accepted: no credential needs them"
     return None
+
+
+def _node_id(node: dict) -> str | None:
+    value = node.get("id", node.get("@id"))
+    return value if isinstance(value, str) else None
+
+
+def _twin_key(parent: dict | None, name: str | None, node: dict) -> str:
+    """What RDFC-1.0's first-degree hash of a blank node sees, approximately: its members, with
+    the objects it holds reduced to their ids (or 'a blank node'), and the property and kind of
+    parent (named, or blank) it hangs from."""
+    def reduced(value):
+        if isinstance(value, dict):
+            return _node_id(value) or "_:"
+        if isinstance(value, list):
+            return [reduced(v) for v in value]
+        return value
+    members = {key: reduced(value) for key, value in node.items()}
+    return json.dumps([name, _node_id(parent) if parent is not None else None, members], sort_keys=True,
+                      default=str)

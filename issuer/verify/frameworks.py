@@ -102,7 +102,8 @@ class FrameworkChecker:
                 self._check_item(item, alignment, label, fails)
                 counts["items"] += 1
             else:
-                unknown[alignment.get("targetFramework") or alignment.get("targetUrl") or "?"] += 1
+                named = alignment.get("targetFramework") or alignment.get("targetUrl")
+                unknown[named if isinstance(named, str) else "?"] += 1  # any JSON may stand there
         for framework, count in unknown.items():
             warns.append(f"{count} alignment(s) to '{framework}', a framework this verifier does not publish, "
                          "were not checked")
