@@ -9,18 +9,16 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from issuer.app import build_services, create_app
 from issuer.config import Config
 
-from browser_support import PHONE, browser  # noqa: F401 (a fixture)
+from browser_support import PHONE, browser, server  # noqa: F401 (fixtures)
 from conftest import ROOT
 from portal_support import make_tenant
 
@@ -62,23 +60,18 @@ def test_home_says_how_to_create_the_first_administrator_until_one_exists(fresh)
 
 
 @pytest.fixture
-def served(fresh):
-    app, _ = fresh
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+def app(fresh):
+    """browser_support's `server` serves this app: the first-run one."""
+    return fresh[0]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_home_in_a_browser_passes_axe_and_fits(browser, served, viewport, tmp_path):  # noqa: F811
+def test_home_in_a_browser_passes_axe_and_fits(browser, server, viewport, tmp_path):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     try:
-        page.goto(served + "/")
+        page.goto(server + "/")
         assert page.get_by_role("main").count() == 1 and page.get_by_role("banner").count() == 1
         assert page.get_by_role("heading", level=1).count() == 1
         for name in ("Sponsor staff", "Apprentices", "Employers and anyone shown a credential",
@@ -88,7 +81,7 @@ def test_home_in_a_browser_passes_axe_and_fits(browser, served, viewport, tmp_pa
         assert violations == []
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         page.get_by_role("link", name="Verify a credential").click()
-        page.wait_for_url(served + "/verify")
+        page.wait_for_url(server + "/verify")
         screenshots = Path(os.environ.get("LER_SCREENSHOTS", tmp_path))
         page.go_back()
         page.screenshot(path=str(screenshots / f"home-{viewport['width']}.png"), full_page=True)

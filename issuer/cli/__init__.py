@@ -100,17 +100,21 @@ def identity(cfg: Config) -> IssuerIdentity:
     return IssuerIdentity(KeyStore(cfg.keys_dir, cfg.key_passphrase), cfg.base_url)
 
 
-def services():
-    """The full service (database migrated, catalog loaded, keys ready), for data commands.
-
-    Whatever a command changes goes through these services, and is recorded in the audit log as
-    done by the operator's account for as long as the command runs."""
+def act_as_operator() -> None:
+    """For as long as the command runs, what it changes is recorded in the audit log as done by
+    the operator's account. Called where a command starts the service (the audit log needs the
+    database layer, which `ler --help`, `ler verify` and `ler sign` never load for it)."""
     import getpass
 
-    from issuer.app import build_services
-    from issuer.errors import LerError
     from issuer.portal.audit import Actor, acting_as
     click.get_current_context().with_resource(acting_as(Actor(f"command line ({getpass.getuser()})")))
+
+
+def services():
+    """The full service (database migrated, catalog loaded, keys ready), for data commands."""
+    from issuer.app import build_services
+    from issuer.errors import LerError
+    act_as_operator()
     try:
         return build_services(config())
     except LerError as exc:

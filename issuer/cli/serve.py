@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from issuer.cli import CliError, config, main
+from issuer.cli import CliError, act_as_operator, config, main
 
 # Where each audience goes; printed once the service listens (the home page `/` links them too).
 PLACES = (("Home (every audience)", "/"), ("Staff console", "/portal/login"), ("Apprentices", "/me/login"),
@@ -79,6 +79,7 @@ def serve(host: str, port: int, threads: int, cert: str | None, tls_key: str | N
                  "Loading the seed programs and skills framework (a changed file becomes a new version)"):
         if step:
             click.echo(f"{step} ...")
+    act_as_operator()
     try:
         app = create_app(cfg)
     except LerError as exc:
