@@ -94,21 +94,21 @@ def _start(environment: dict) -> tuple[subprocess.Popen, str, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-c", "from issuer.cli import main; main()", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-c", "from issuer.cli import main; main()", "serve", "--port", str(port)],
                               env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     while not lines or "openapi.json" not in lines[-1]:
-        line = server.stdout.readline()  # the test's timeout bounds a server that never gets there
+        line = process.stdout.readline()  # the test's timeout bounds a server that never gets there
         if not line:
             break
         lines.append(line.rstrip())
-    return server, "\n".join(lines), f"http://127.0.0.1:{port}"
+    return process, "\n".join(lines), f"http://127.0.0.1:{port}"
 
 
 def test_serve_says_what_it_does_on_a_first_start_and_where_to_go(tmp_path, env):
     environment = {**os.environ, "LER_INSTANCE_DIR": str(tmp_path / "instance"), "LER_KEYS_DIR": str(tmp_path / "keys")}
     environment.pop("LER_DATABASE_URL")  # the embedded default, in a folder that does not exist yet
-    server, output, base = _start(environment)
+    process, output, base = _start(environment)
     try:
         assert "Creating the database sqlite:///" in output and "(first start)" in output, output
         assert "Making the service's first signing key (Ed25519" in output
@@ -126,11 +126,11 @@ def test_serve_says_what_it_does_on_a_first_start_and_where_to_go(tmp_path, env)
         else:
             pytest.fail("the home page never answered")
     finally:
-        server.terminate()
-        server.wait(30)
+        process.terminate()
+        process.wait(30)
     # A second start finds everything in place: no first-start lines.
-    server, output, _ = _start(environment)
-    server.terminate()
-    server.wait(30)
+    process, output, _ = _start(environment)
+    process.terminate()
+    process.wait(30)
     assert "Migrating the database sqlite:///" in output, output
     assert "first start" not in output and "first signing key" not in output
