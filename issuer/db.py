@@ -44,13 +44,17 @@ class Base(DeclarativeBase):
     pass
 
 
+def _make_sqlite_folder(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if url.startswith("sqlite") and path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _make_sqlite_folder(url)
         engine = create_engine(url, connect_args={"check_same_thread": False,
-                                                         "timeout": SQLITE_BUSY_SECONDS})
+                                                  "timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -105,6 +109,7 @@ def upgrade(url: str, revision: str = "heads") -> None:
     # "heads": each domain adds its migrations on a branch of its own from the first revision,
     # so parallel work never collides on one linear history.
     from alembic import command
+    _make_sqlite_folder(url)  # a first start with LER_KEY_PASSPHRASE set has no instance/ yet
     command.upgrade(alembic_config(url), revision)
 
 

@@ -10,33 +10,21 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import zxingcpp
 from PIL import Image
-from werkzeug.serving import make_server
 
 from issuer.db import session_scope
 from issuer.delivery.baking import extract_png
 from issuer.issuance.models import IssuedCredential
 
-from browser_support import PHONE, browser  # noqa: F401 (a fixture)
+from browser_support import PHONE, browser, server  # noqa: F401 (fixtures)
 from delivery_support import issue_one, republish_status_lists
 from verify_support import make_legacy
 
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -98,3 +98,18 @@ def test_verify_loads_neither_flask_nor_migrations_nor_the_reference_schema_vali
     assert "issuer.app" not in modules
     # Only the module of `ler verify` among the commands.
     assert {m for m in modules if m.startswith("issuer.cli.")} == {"issuer.cli.signing"}
+
+
+def test_the_script_keeps_exit_status_output_and_exit_handlers():
+    """`ler` (issuer.cli:run) leaves without the interpreter's teardown, but as a normal exit would."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+            "from issuer.cli import run\n"
+            "run()\n")
+    for args, status, stdout, stderr in ((["--help"], 0, "Commands:", ""),
+                                         (["verify", "/no/such/file"], 2, "", "cannot read /no/such/file"),
+                                         (["no-such-command"], 2, "", "No such command")):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == status, (args, done.stderr)
+        assert stdout in done.stdout and stderr in done.stderr
+        assert done.stderr.rstrip().endswith("exit handler ran")
