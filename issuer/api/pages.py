@@ -35,8 +35,9 @@ def _services():
 def _page(template: str, status: int = 200, *, form_action: str = "'none'", **context) -> Response:
     html = render_template(template, service_name=_services().config.service_name, **context)
     response = Response(html, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-                                                   f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

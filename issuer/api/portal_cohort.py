@@ -105,7 +105,8 @@ def cohort_chart(program_id):
         if cohort:
             query = query.where(Enrollment.cohort == cohort)
         if g.staff.role == "journeyworker":
-            query = query.where(Apprentice.id.in_(select(Assignment.apprentice_id).where(Assignment.staff_id == g.staff.id)))
+            mine = select(Assignment.apprentice_id).where(Assignment.staff_id == g.staff.id)
+            query = query.where(Apprentice.id.in_(mine))
         pairs = list(session.execute(query.order_by(Apprentice.name).limit(MAX_SHOWN + 1)))
         people, columns = [], []
         for enrollment, apprentice in pairs[:MAX_SHOWN]:
