@@ -95,3 +95,28 @@ def test_certificate_pdf_shows_the_name_and_a_qr_code_to_the_page(client, servic
                          text=True, check=True, timeout=120).stdout
     assert "Maria Gonzalez" in ocr, ocr
     assert "Certificate of Achievement" in ocr and "Workplace Orientation" in ocr
+
+
+@pytest.mark.parametrize("name, kind, sponsor", [
+    ("Customer Service Representatives skills framework: Emerging", "Competency level", "Acme Contact Centers"),
+    ("Customer Service Representative: completed apprenticeship", "Completed apprenticeship",
+     "A Very Long Sponsor Name Incorporated of the Americas Holdings and Subsidiaries"),
+    ("Supercalifragilisticexpialidocious-Antidisestablishmentarianism", "Work process", "X"),
+])
+def test_badge_text_stays_inside_its_ring(name, kind, sponsor):
+    """Every line of the badge, as measured, lies within the inner ring at its height; the
+    longest names shrink, wrap, and at worst end in an ellipsis, never spill over."""
+    import math
+
+    from issuer.delivery import badge
+    from issuer.delivery.view import CredentialView
+    view = CredentialView(id="", credential_id="", name=name, description="", kind=kind, criteria="", apprentice="",
+                          sponsor=sponsor, issuer="", program=None, program_version=None)
+    lines = badge.layout(view)
+    assert lines and lines[0].text == kind.upper()
+    for line in lines:
+        top, bottom = line.y - line.size, line.y + line.size * 0.25
+        far = max(abs(top - badge.CENTRE), abs(bottom - badge.CENTRE))
+        assert math.hypot(line.width / 2, far) <= 210, line
+    png = Image.open(io.BytesIO(badge.png(view)))
+    assert png.size == (512, 512)

@@ -42,7 +42,8 @@ from portal_support import Signed, make_staff, make_tenant
 from test_portal_browser import DESKTOP, accessible, fits, inbox, person, server, sign_in  # noqa: F401 (fixtures)
 
 ARTIFACTS = Path(os.environ.get("LER_TEST_ARTIFACTS") or tempfile.gettempdir()) / "ler-browser"
-HEADER = "apprentice_id,apprentice_name,apprentice_email,apprentice_did,program,entry_type,item,value,date,signed_off_by"
+HEADER = ("apprentice_id,apprentice_name,apprentice_email,apprentice_did,program,entry_type,item,value,date,"
+          "signed_off_by")
 
 
 def shot(page, name: str, full_page: bool = True) -> None:
@@ -128,7 +129,8 @@ def test_staff_deliver_batches_cohort_and_revoke(app, services, server, inbox, p
          check=lambda p: expect(p.get_by_role("cell", name="wp-a", exact=True)).to_be_visible())
 
     # Batch errors by cause, approval disabled when nothing is valid.
-    bad = "\n".join([HEADER] + [f"G-{i},Gil {i},gil{i}@example.org,,ny-csr,ojl_hours,A,8,2024-03-01," for i in range(30)]) + "\n"
+    bad = "\n".join([HEADER] + [f"G-{i},Gil {i},gil{i}@example.org,,ny-csr,ojl_hours,A,8,2024-03-01,"
+                                for i in range(30)]) + "\n"
     _upload(admin, server, "bad.csv", bad)
     expect(admin.get_by_role("cell", name="30 rows")).to_be_visible()
     expect(admin.get_by_text("did you mean wp-a?")).to_have_count(1)
@@ -232,7 +234,7 @@ def test_apprentice_claim_page_badges_and_own_page(app, services, server, inbox,
     me.goto(link)
     me.get_by_role("button", name="Sign in").click()
     cards = me.locator("li.credential")
-    expect(cards.first.get_by_role("heading")).to_have_text("Customer Service Representative")
+    expect(cards.first.get_by_role("heading")).to_have_text("Customer Service Representative: completed apprenticeship")
     revoked = cards.filter(has_text="Work process A")
     expect(revoked.get_by_text("Revoked", exact=True)).to_be_visible()
     expect(revoked.get_by_role("button", name="Add to my wallet or download")).to_have_count(0)
@@ -294,7 +296,8 @@ def test_journeyworker_signs_off_on_a_phone_without_reload_and_undoes(app, servi
         uncovered = jw.evaluate("""() => Array.from(document.querySelectorAll('.checklist button'))
             .filter(b => { const r = b.getBoundingClientRect(); return r.top > 0 && r.bottom < innerHeight; })
             .every(b => { const r = b.getBoundingClientRect();
-                          return b.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)); })""")
+                          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                          return b.contains(hit); })""")
         assert uncovered, f"something covers the checklist at scroll {scroll}"
     button = jw.get_by_role("button", name="Sign off emerging-01", exact=True)
     button.tap()

@@ -35,8 +35,9 @@ def _services():
 def _page(template: str, status: int = 200, *, form_action: str = "'none'", **context) -> Response:
     html = render_template(template, service_name=_services().config.service_name, **context)
     response = Response(html, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-                                                   f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -152,15 +153,19 @@ def claim_download(token, name):
 
 # -- public credential page ----------------------------------------------------------------
 
+STANDING_SENTENCES = {"revoked": "Revoked: the sponsor has withdrawn this credential.",
+                      "suspended": "Suspended: the sponsor has put this credential on hold."}
+
+
 def state_of(result) -> tuple[str, str]:
     """(state, sentence) for a person: valid, revoked, suspended, expired, or not valid."""
     if result.verified:
         return "valid", "Verified: signed by the sponsor, unchanged, current and not revoked."
     status, dates = result.check("status"), result.check("dates")
     if status is not None and status.outcome == FAIL and status.message.startswith("revoked"):
-        return "revoked", "Revoked: the sponsor has withdrawn this credential."
+        return "revoked", STANDING_SENTENCES["revoked"]
     if status is not None and status.outcome == FAIL and status.message.startswith("suspended"):
-        return "suspended", "Suspended: the sponsor has put this credential on hold."
+        return "suspended", STANDING_SENTENCES["suspended"]
     if dates is not None and dates.outcome == FAIL and dates.message.startswith("expired"):
         return "expired", "Expired: this credential is past its end date."
     return "invalid", "Not valid: " + "; ".join(c.message for c in result.failed)
@@ -172,6 +177,7 @@ def credential_page(credential_id):
     wanted = request.accept_mimetypes.best_match(("text/html", *JSON_TYPES))
     with session_scope(services.sessions) as session:
         loaded = _load(session, credential_id)
+        standing = copies.standing(session, loaded.row) if loaded is not None else None
     if loaded is None:
         if wanted in JSON_TYPES:
             return _vcapi_credential(credential_id, wanted)
@@ -184,6 +190,10 @@ def credential_page(credential_id):
     # it reads the status lists in a session of its own.
     result = verifier_for(current_app).credential(loaded.row.document)
     state, sentence = state_of(result)
+    if standing and state not in ("revoked", "suspended"):
+        # Our own record says so, whatever a status list read a moment ago (or one this verifier
+        # could not read) said: the page never shows a withdrawn credential as valid.
+        state, sentence = standing, STANDING_SENTENCES[standing]
     url = page_url(loaded.row.id)
     response = _page("credential.html", view=loaded.view, state=state, sentence=sentence, checks=result.checks,
                      page_url=url, linkedin=linkedin_url(loaded.view, url))

@@ -320,8 +320,8 @@ def _apprentice_page(session, apprentice, code=200, error=None, form_values=None
                        "ojl_items": layout.program.get("work_processes") or [],
                        "rti_items": ((layout.program.get("related_instruction") or {}).get("courses") or [])})
     # The completed occupation first, as on the apprentice's own page.
-    credentials = [{"row": c, **_credential_state(session, c)}
-                   for c in sorted(portal.credentials_of(session, apprentice), key=lambda c: c.achievement_key != OCCUPATION)]
+    held = sorted(portal.credentials_of(session, apprentice), key=lambda c: c.achievement_key != OCCUPATION)
+    credentials = [{"row": c, **_credential_state(session, c)} for c in held]
     return page("portal/apprentice.html", code, apprentice=apprentice, blocks=blocks, credentials=credentials,
                 assigned=portal.assigned_journeyworkers(session, apprentice),
                 journeyworkers=portal.journeyworkers(session, g.staff.sponsor_id)

@@ -15,6 +15,7 @@ from issuer.api import portal_web as web
 from issuer.api.portal import _sponsor_programs as sponsor_programs, allowed, bp as console, page
 from issuer.batch.intake import COHORT_COLUMNS, COHORT_OPTIONAL
 from issuer.db import session_scope
+from issuer.issuance.models import IssuedCredential
 from issuer.portal import services as portal
 from issuer.portal.models import Assignment
 from issuer.programs import catalog
@@ -105,15 +106,23 @@ def cohort_chart(program_id):
         if cohort:
             query = query.where(Enrollment.cohort == cohort)
         if g.staff.role == "journeyworker":
-            query = query.where(Apprentice.id.in_(select(Assignment.apprentice_id).where(Assignment.staff_id == g.staff.id)))
+            mine = select(Assignment.apprentice_id).where(Assignment.staff_id == g.staff.id)
+            query = query.where(Apprentice.id.in_(mine))
         pairs = list(session.execute(query.order_by(Apprentice.name).limit(MAX_SHOWN + 1)))
+        # Achievements a credential says were earned (a cohort batch awards them by attestation,
+        # without ledger entries): shown as earned, like those the ledger completes.
+        held = set(session.execute(select(IssuedCredential.apprentice_id, IssuedCredential.achievement_key).where(
+            IssuedCredential.sponsor_id == g.staff.sponsor_id,
+            IssuedCredential.apprentice_id.in_([a.id for _, a in pairs[:MAX_SHOWN]]))))
         people, columns = [], []
         for enrollment, apprentice in pairs[:MAX_SHOWN]:
             layout = portal.program_progress(session, enrollment)
             if not columns:
                 columns = [(a.key, a.title) for a in layout.achievements]
-            cells = {a.key: {"percent": portal.percent(a.done, a.needed), "earned": a.earned, "done": a.done,
-                             "needed": a.needed, "unit": a.unit} for a in layout.achievements}
+            cells = {}
+            for a in layout.achievements:
+                earned = a.earned or (apprentice.id, a.key) in held
+                cells[a.key] = {"percent": 100 if earned else portal.percent(a.done, a.needed), "earned": earned}
             overall = cells.get(OCCUPATION, {"percent": 0, "earned": False})
             pace = _pace(layout.program, enrollment.start_date, today)
             expected = round(pace * 100) if pace is not None else None
