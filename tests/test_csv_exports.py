@@ -67,7 +67,11 @@ def test_the_audit_export_is_defused(app, services):
         response = client.post("/api/v1/apprentices", headers=tenant.api, json={
             "external_id": f"X-{uuid.uuid4().hex[:6]}", "name": hostile, "email": "x@example.org",
             "program": "ny-csr", "start_date": "2024-01-02"})
-        assert response.status_code == 201, response.get_json()
+        if any(ch in hostile for ch in "\r\n"):
+            # A name with a line break never gets that far: the edge refuses it.
+            assert response.status_code == 400 and response.get_json()["field"] == "name"
+        else:
+            assert response.status_code == 201, response.get_json()
     text = Signed(app, tenant.administrator).get("/portal/audit.csv").get_data(as_text=True)
     for row in csv.reader(io.StringIO(text)):
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row

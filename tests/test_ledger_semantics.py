@@ -111,10 +111,11 @@ def test_entry_ref_over_200_characters_is_refused(cli, tmp_path, sponsor, client
                              HEADER + ",entry_ref")
     assert result.exit_code == 1 and report["errors"][0]["column"] == "entry_ref"
     apprentice = _enroll(client, auth)
+    # Over HTTP the request model refuses it at the edge (issuer/api/models), before the ledger.
     response = _entry(client, auth, apprentice, entry_ref="y" * 201)
-    assert response.status_code == 422 and response.get_json()["field"] == "entry_ref"
+    assert response.status_code == 400 and response.get_json()["field"] == "entry_ref"
     response = _entry(client, auth, apprentice, entry_ref=7)
-    assert response.status_code == 422 and response.get_json()["field"] == "entry_ref"
+    assert response.status_code == 400 and response.get_json()["field"] == "entry_ref"
 
 
 def test_api_entry_ref_distinguishes_entries_and_retries_stay_duplicates(client, auth):

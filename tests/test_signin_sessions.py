@@ -26,6 +26,11 @@ def test_next_is_normalised_before_it_is_checked(app, services, next_):
     tenant = make_tenant(services)
     client = app.test_client()
     page = client.get(f"/portal/login?next={next_}")
+    if page.status_code == 400:
+        # Line breaks, NUL and DEL are refused at the edge (issuer.api.edge) before the page: as
+        # safe as a normalised `next`, and said on the console's HTML error page.
+        assert re.search(r"%0[ad]|%00|%7f", next_) and "text/html" in page.content_type
+        return
     assert page.status_code == 200
     response = client.post(f"/portal/login?next={next_}", data={"csrf_token": csrf_of(page),
                                                                  "email": tenant.administrator, "password": PASSWORD})

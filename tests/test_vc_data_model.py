@@ -13,7 +13,7 @@ from pathlib import Path
 import base58
 import pytest
 
-from verify_support import new_sponsor
+from verify_support import new_sponsor, sign
 
 V2, EXAMPLES = "https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"
 # The bytes published at the VC 2.0 context URL, as the repository ships them.
@@ -85,7 +85,7 @@ def test_a_digest_that_does_not_match_a_resource_we_hold_is_an_error_at_issue(cl
 def test_a_digest_that_does_not_match_is_an_error_at_verify(client, services, sponsor):
     # Signed by someone else's tooling (straight through the signer): the verifier must catch it.
     credential = _credential(sponsor.did, {"id": V2, "digestSRI": _sri("sha384", b"tampered context")})
-    vc = services.identity.sign(credential, loader=services.loader)
+    vc = sign(services, credential, loader=services.loader)
     response = client.post("/credentials/verify", json={"verifiableCredential": vc})
     assert response.status_code == 400
     structure = next(c for c in response.get_json()["checks"] if c["name"] == "structure")

@@ -198,7 +198,7 @@ def test_a_stored_credential_is_named_by_its_urn_uuid_everywhere(cli, client, se
                        headers=issued.auth).status_code == 404
 
 
-SD_VECTORS = Path(__file__).parent / "data" / "standards" / "vectors" / "ecdsa-sd-2023"
+SD_VECTORS = Path(__file__).parent / "data" / "third-party" / "w3c-ecdsa-sd-2023"
 
 
 def _sd(name: str) -> dict:

@@ -35,11 +35,11 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "import": (("records",), "Record progress rows from a CSV file; issue what they earn. Exit 1 if any row failed."),
     "keys": (("keys",), "Manage the issuer's signing keys (kept encrypted in keys/)."),
     "programs": (("records",), "Show the loaded programs."),
-    "progress": (("records",), "Every achievement of APPRENTICE (our id or the sponsor's), with what is still "
-                               "missing."),
+    "progress": (("records",), "An apprentice's progress (`ler progress APPRENTICE`), or `ler progress "
+                               "rebuild`."),
     "serve": (("serve",), "Start the service (migrates the database and creates the first key if needed)."),
     "sign": (("signing",), "Sign the credential in FILE ('-' for standard input) and print it."),
-    "sponsors": (("records",), "Manage sponsors (tenants)."),
+    "sponsors": (("records", "sponsor_keys", "status"), "Manage sponsors (tenants)."),
     "staff": (("portal",), "Staff accounts of the sponsor console (/portal)."),
     "verify": (("signing",), "Verify the credential in FILE (JSON, JWT, baked PNG or SVG; '-' for standard input)."),
     "worker": (("batch",), "Run batches from the Redis queue (LER_REDIS_URL); start one or more."),

@@ -329,8 +329,7 @@ def reissue_with_revocation(session: Session, ctx, row: IssuedCredential) -> dic
                           "it first")
     unsigned = {k: v for k, v in row.document.items() if k != "proof"}
     unsigned["credentialStatus"] = lists.status_entry(ctx.base_url, row.status_list_id, row.status_index)
-    issuer = unsigned["issuer"]["id"] if isinstance(unsigned["issuer"], dict) else unsigned["issuer"]
-    row.document = ctx.identity.sign(unsigned, loader=ctx.loader, cryptosuite=ctx.identity.cryptosuite_for(issuer))
+    row.document = ctx.keys.sign(session, unsigned, loader=ctx.loader)
     audit.record(session, row.sponsor_id, "credential.reissue", f"credential:{row.document.get('id')}",
                  reason="status entry: message -> revocation")
     session.flush()

@@ -4,7 +4,9 @@ the options' types are checked."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 from issuer.api.models.fields import Body, Route, line, loose, text
 
@@ -30,8 +32,17 @@ class VerifyOptions(Body):
     checks: list[line(100)] | None = None
 
 
+def _json_object(value):
+    # VC-API: a credential is a JSON object; a VC-JWT travels as an EnvelopedVerifiableCredential.
+    # A string is never parsed, not even one holding JSON: it is not the credential the caller sent.
+    if not isinstance(value, dict):
+        raise ValueError("must be a JSON object (a VC-JWT goes in an EnvelopedVerifiableCredential), "
+                         f"not {type(value).__name__}")
+    return value
+
+
 class VerifyCredentialRequest(Body):
-    verifiableCredential: dict[str, Any] | text(MAX_JWT)
+    verifiableCredential: Annotated[dict[str, Any], BeforeValidator(_json_object)]
     options: VerifyOptions | None = None
 
 
