@@ -463,14 +463,15 @@ def program_progress(session: Session, enrollment: Enrollment) -> ProgramProgres
                             for s in level["statements"]]))
     competency_levels = tuple(document.get("competency_levels") or ())
     occupation = by_key.get("occupation")
-    signed = occupation.evidence if occupation else None
+    signed = occupation.evidence if occupation else None    # each competency's sign-offs
     competencies = []
     if competency_levels:
         for c in document.get("competencies") or []:
             found = signed.competency(c["id"]) if signed else None
-            level = found.best.level if found else None
+            best = found.best if found else None
+            level = best.level if best else None
             rank = competency_levels.index(level) if level in competency_levels else -1
-            competencies.append(CompetencyRow(c["id"], c.get("category"), c["text"], level, found.best if found else None,
+            competencies.append(CompetencyRow(c["id"], c.get("category"), c["text"], level, best,
                                               competency_levels[rank + 1:]))
     return ProgramProgress(enrollment, document, progress.achievements, levels, competencies, competency_levels,
                            progress.totals, frameworks)
