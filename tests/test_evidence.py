@@ -94,3 +94,24 @@ def test_hybrid_occupation_keeps_ojl_hours_and_each_sign_off(cli, tmp_path, serv
     assert f"{first}: proficient (intermediate on {start} by A. Lead, proficient on {later} by B. Lead)" in occupation
     assert schema_errors(credentials["occupation"]) == []
     assert verify_credential(credentials["occupation"], resolver=services.identity.resolver()).verified
+
+
+def test_related_instruction_lists_each_course_and_a_level_each_attainment(cli, tmp_path, services):
+    lines = [f"R1,Rita Rti,rita@example.org,,ny-csr,rti_hours,{course},8,{d},R. Teacher"
+             for course, first in (("ri-01", datetime.date(2024, 1, 8)), ("ri-02", datetime.date(2024, 3, 4)))
+             for d in _days(first, 9)]
+    statements = [f"emerging-{n:02d}" for n in range(1, 11)]
+    lines += [f"R1,Rita Rti,rita@example.org,,ny-csr,statement,{sid},attained,2024-02-0{1 + n % 2},"
+              + ("A. Mentor" if n % 2 else "") for n, sid in enumerate(statements)]
+    _import(cli, tmp_path, lines)
+    credentials = _credentials(services, "R1")
+    related = _narrative(credentials["related-instruction"])
+    assert related == ("ri-01: 72 hours, 2024-01-08 to 2024-01-16 (9 entries, signed off by R. Teacher); "
+                       "ri-02: 72 hours, 2024-03-04 to 2024-03-12 (9 entries, signed off by R. Teacher)")
+    level = _narrative(credentials["level:framework-csr-43-4051-00:emerging"])
+    assert level.split("; ")[:2] == ["emerging-01: attained on 2024-02-01, signed off by unrecorded",
+                                     "emerging-02: attained on 2024-02-02, signed off by A. Mentor"]
+    assert len(level.split("; ")) == len(statements)
+    for document in credentials.values():
+        assert schema_errors(document) == []
+        assert verify_credential(document, resolver=services.identity.resolver()).verified

@@ -22,8 +22,13 @@ from issuer.rules import (
     OCCUPATION,
     RELATED_INSTRUCTION,
     WORK_PROCESS,
+    CompetencyEvidence,
+    HoursEvidence,
     LedgerEntry,
     LedgerError,
+    SignOff,
+    StatementEvidence,
+    WorkProcessEvidence,
     effective_ledger,
     evaluate,
     format_hours,
@@ -309,13 +314,11 @@ def test_level_evidence_names_the_framework_version_and_each_sign_off():
     ledger.add("statement", "emerging-01", "attained", date=datetime.date(2025, 2, 3), signed_off_by="A. Mentor")
     ledger.add("statement", "emerging-01", "attained", date=datetime.date(2025, 3, 3), signed_off_by="B. Mentor")
     evidence = run("ny-csr", ledger)[level("emerging")].evidence
-    assert evidence["framework_id"] == FW_ID
-    assert evidence["framework_version"] == "2026-05-15"
+    assert (evidence.framework_id, evidence.framework_version, evidence.level) == (FW_ID, "2026-05-15", "emerging")
     # The first attainment is the one that counts; a repeat does not move the date.
-    assert evidence["statements"] == {
-        "emerging-01": {"date": "2025-02-03", "signed_off_by": "A. Mentor", "entry_ids": [1]},
-    }
-    json.dumps(evidence)  # stored as JSON by the service
+    first = SignOff("attained", datetime.date(2025, 2, 3), "A. Mentor", (1,))
+    assert evidence.statements == (StatementEvidence("emerging-01", first),)
+    assert evidence.signoff_of("emerging-01") == first and evidence.signoff_of("emerging-02") is None
 
 
 def test_work_process_evidence_summarizes_hours_sign_offs_and_entries():
@@ -324,17 +327,9 @@ def test_work_process_evidence_summarizes_hours_sign_offs_and_entries():
     ledger.add("ojl_hours", "wp-b", "8", date=datetime.date(2025, 1, 7))
     ledger.add("ojl_hours", "wp-a", "2.25", date=datetime.date(2025, 1, 8), signed_off_by="B. Mentor")
     evidence = run("ny-csr", ledger)["work-process:wp-a"].evidence
-    assert evidence == {
-        "work_process": "wp-a",
-        "hours": {"wp-a": "9.75"},
-        "total_hours": "9.75",
-        "first_date": "2025-01-06",
-        "last_date": "2025-01-08",
-        "signed_off_by": ["A. Mentor", "B. Mentor"],
-        "entries": 2,
-        "items": {"wp-a": {"hours": "9.75", "entries": 2, "first_date": "2025-01-06", "last_date": "2025-01-08",
-                           "signed_off_by": ["A. Mentor", "B. Mentor"]}},
-    }
+    assert evidence == WorkProcessEvidence("wp-a", HoursEvidence(
+        "wp-a", Decimal("9.75"), 2, datetime.date(2025, 1, 6), datetime.date(2025, 1, 8), ("A. Mentor", "B. Mentor")))
+    assert run("ny-csr", ledger)["work-process:wp-c"].evidence == WorkProcessEvidence("wp-c", None)
 
 
 # --- competency levels ---------------------------------------------------------------------
@@ -365,13 +360,8 @@ def test_amending_a_sign_off_can_lower_it():
     ledger.amend(entry, "intermediate", signed_off_by="QA Lead")
     progress = run("dol-csr-3001cb", ledger)
     assert "c-01: at intermediate, proficient needed" in progress["occupation"].missing
-    assert progress["occupation"].evidence["competencies"]["c-01"] == {
-        "level": "intermediate",
-        "date": DAY.isoformat(),
-        "signed_off_by": "QA Lead",
-        "entry_ids": [1, 2],
-        "signoffs": [{"level": "intermediate", "date": DAY.isoformat(), "signed_off_by": "QA Lead"}],
-    }
+    amended = SignOff("intermediate", DAY, "QA Lead", (1, 2))
+    assert progress["occupation"].evidence.competency("c-01") == CompetencyEvidence("c-01", amended, (amended,))
 
 
 # --- corrections ---------------------------------------------------------------------------
@@ -385,7 +375,7 @@ def test_reversing_an_entry_drops_a_work_process_below_its_threshold():
     wp_a = run("ny-csr", ledger)["work-process:wp-a"]
     assert not wp_a.earned
     assert wp_a.missing == ("wp-a: 92 of 100 OJL hours",)
-    assert wp_a.evidence["entries"] == len(ids) - 1
+    assert wp_a.evidence.recorded.entries == len(ids) - 1
 
 
 def test_amending_hours_replaces_the_value_up_or_down():
@@ -396,7 +386,7 @@ def test_amending_hours_replaces_the_value_up_or_down():
     ledger.amend(ids[1], "8.5")
     wp_a = run("ny-csr", ledger)["work-process:wp-a"]
     assert wp_a.earned and wp_a.done == Decimal(100)
-    assert wp_a.evidence["entries"] == len(ids)
+    assert wp_a.evidence.recorded.entries == len(ids)
 
 
 def test_amending_replaces_the_date_too():
@@ -520,7 +510,7 @@ def test_related_instruction_needs_each_course_hours_as_well_as_the_total():
     assert not ri.earned
     assert ri.done == ri.needed == Decimal(288)
     assert ri.missing == ("ri-04: 32 of 40 RTI hours",)
-    assert ri.evidence["hours"]["rti"] == "8"
+    assert {c.item: c.hours for c in ri.evidence.courses}["rti"] == Decimal(8)
 
 
 def test_related_instruction_total_short_is_named():
@@ -528,7 +518,7 @@ def test_related_instruction_total_short_is_named():
     ledger.hours("rti_hours", "ri-01", 100)
     ri = run("ny-csr", ledger)["related-instruction"]
     assert ri.missing == ("rti: 100 of 144 RTI hours in total",)
-    assert ri.evidence["required_hours"] == "144"
+    assert ri.evidence.required_hours == Decimal(144)
 
 
 def test_related_instruction_is_not_part_of_occupation_completion():

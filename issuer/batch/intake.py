@@ -443,7 +443,7 @@ def award_status(session, program: ProgramVersion, key: str):
     caller puts the attestation in its evidence."""
     frameworks = [f.document for f in catalog.frameworks_of(session, program)]
     status = evaluate(program.document, frameworks, []).get(key)
-    return frameworks, replace(status, earned=True, missing=(), evidence={})
+    return frameworks, replace(status, earned=True, missing=(), evidence=None)
 
 
 def approve(services, sponsor_id: int, batch_id: str, approved_by: str, *, dispatch: bool = True,

@@ -43,6 +43,7 @@ from issuer import audit
 from issuer.programs.models import ProgramVersion, utcnow
 from issuer.progress import importer
 from issuer.progress.models import Apprentice
+from issuer.rules import AttestationEvidence
 from issuer.sponsors.models import Sponsor
 from issuer.status import allocation as status
 
@@ -282,7 +283,7 @@ def _prepare(services, batch_id: str, after: int, awards: _Awards, signer: Signe
         attestation = (f"{sponsor_name} attests that {apprentice.name} achieved {template.title}{when}. "
                        f"Awarded in batch {batch_id}, line {line}.")
         document = content.build(
-            status=replace(template, evidence={"attestation": attestation}), program=program, frameworks=frameworks,
+            status=replace(template, evidence=AttestationEvidence(attestation)), program=program, frameworks=frameworks,
             urls=content.Urls(base), issuer=issuer,
             recipient=Recipient(id=apprentice.did, email=apprentice.email, name=apprentice.name),
             credential_id=f"urn:uuid:{credential_id}", valid_from=now,

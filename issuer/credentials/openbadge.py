@@ -8,6 +8,7 @@ OB 3.0 AchievementCredential schema and expands cleanly in JSON-LD safe mode.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -117,6 +118,18 @@ class Achievement:
         return out
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """An OB 3.0 Evidence object: what backs the achievement, in words (no evidence URL: the
+    ledger it summarises is the sponsor's and not public)."""
+    name: str
+    narrative: str
+    description: str
+
+    def to_json(self) -> dict:
+        return {"type": ["Evidence"], "name": self.name, "narrative": self.narrative, "description": self.description}
+
+
 def xsd_datetime(value: datetime | str) -> str:
     if isinstance(value, str):
         return value
@@ -136,7 +149,7 @@ def build_credential(
     name: str | None = None,
     description: str | None = None,
     results: list[dict] | None = None,
-    evidence: list[dict] | None = None,
+    evidence: Sequence[Evidence] = (),
     credential_status: list[dict] | dict | None = None,
     validate: bool = True,
 ) -> dict:
@@ -163,7 +176,7 @@ def build_credential(
     if credential_status:
         credential["credentialStatus"] = credential_status
     if evidence:
-        credential["evidence"] = [dict(e) for e in evidence]
+        credential["evidence"] = [e.to_json() for e in evidence]
     credential["credentialSchema"] = [{"id": OB_ACHIEVEMENT_CREDENTIAL, "type": SCHEMA_VALIDATOR_TYPE}]
     if validate:
         errors = schema_errors(credential, OB_ACHIEVEMENT_CREDENTIAL)

@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from issuer.credentials.openbadge import Achievement, Alignment, IssuerProfile, Recipient, build_credential
+from issuer.issuance.evidence import evidence_of
 
 ATTESTATION = (
     "This credential is the sponsor's attestation of progress recorded in its registered apprenticeship "
@@ -108,49 +109,6 @@ def _level_result(status, frameworks: list[dict], urls: Urls, achievement_id: st
     return description, result
 
 
-def _evidence(status) -> list[dict]:
-    evidence = status.evidence or {}
-    if evidence.get("attestation"):
-        # A sponsor's award (a cohort certificate), not a ledger threshold: the evidence says so.
-        return [{"type": ["Evidence"], "name": f"Awarded by the sponsor: {status.title}",
-                 "narrative": evidence["attestation"][:20000],
-                 "description": "The sponsor attested this achievement for its cohort; it was not computed "
-                                "from progress ledger entries."}]
-    lines = []
-    if status.kind in ("work_process", "related_instruction"):
-        lines += _hours_lines(evidence)
-    elif status.kind == "occupation":
-        # Everything that made the apprenticeship: each work process's hours and dates, the
-        # related instruction, each competency's sign-offs (a hybrid keeps its OJL hours).
-        lines += [f"OJL {line}" for line in _hours_lines(evidence.get("ojl") or {})]
-        lines += [f"RTI {line}" for line in _hours_lines(evidence.get("rti") or {})]
-    for signoff in evidence.get("signoffs") or []:
-        who = signoff.get("signed_off_by") or "unrecorded"
-        lines.append(f"{signoff.get('item')}: {signoff.get('value')} on {signoff.get('date')}, signed off by {who}")
-    # A level's statements and an occupation's competencies: each attestation, and who made it.
-    for kind in ("statements", "competencies"):
-        for item, signoff in sorted((evidence.get(kind) or {}).items()):
-            history = signoff.get("signoffs")
-            if not history:   # a statement: its first attainment
-                who = signoff.get("signed_off_by") or "unrecorded"
-                lines.append(f"{item}: {signoff.get('level') or 'attained'} on {signoff.get('date')}, signed off by {who}")
-                continue
-            said = ", ".join(f"{s.get('level')} on {s.get('date')} by {s.get('signed_off_by') or 'unrecorded'}"
-                             for s in history)
-            lines.append(f"{item}: {signoff.get('level')} ({said})")
-    narrative = "; ".join(lines) if lines else f"{status.done} of {status.needed} required"
-    return [{"type": ["Evidence"], "name": f"Progress behind: {status.title}", "narrative": narrative[:20000],
-             "description": "Summary of the progress ledger entries (OJL hours, related instruction, "
-                            "sign-offs) that met this achievement's threshold."}]
-
-
-def _hours_lines(evidence: dict) -> list[str]:
-    """"wp-a: 1500 hours, 2014-01-01 to 2018-02-08 (1500 entries, signed off by J. Mentor)" per item."""
-    return [f"{item}: {found['hours']} hours, {found['first_date']} to {found['last_date']} "
-            f"({found['entries']} entries, signed off by {', '.join(found['signed_off_by']) or 'unrecorded'})"
-            for item, found in sorted((evidence.get("items") or {}).items())]
-
-
 @dataclass(frozen=True)
 class Award:
     """What every credential for one achievement of one program shares (the achievement with
@@ -189,7 +147,7 @@ def build(*, status, program: dict, frameworks: list[dict], urls: Urls, issuer: 
     return build_credential(issuer=issuer, recipient=recipient, achievement=prepared.achievement,
                             valid_from=valid_from, credential_id=credential_id, name=status.title,
                             description=ATTESTATION, results=list(prepared.results) or None,
-                            evidence=_evidence(status), credential_status=credential_status, validate=validate)
+                            evidence=evidence_of(status), credential_status=credential_status, validate=validate)
 
 
 def _criteria(status, program: dict) -> str:

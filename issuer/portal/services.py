@@ -26,7 +26,7 @@ from issuer.portal.models import Assignment, StaffAccount
 from issuer.portal.sealing import PREFIX as SEALED, SecretBox
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.progress.services import ProgressError, record_entry
-from issuer.rules import ATTAINED, COMPETENCY, OCCUPATION, STATEMENT, format_hours
+from issuer.rules import ATTAINED, COMPETENCY, OCCUPATION, STATEMENT, SignOff, format_hours
 from issuer.sponsors.models import Sponsor
 
 ROLES = ("administrator", "coordinator", "journeyworker", "viewer")
@@ -388,7 +388,7 @@ def assign(session: Session, actor: StaffView, apprentice: Apprentice, staff_id:
 class StatementRow:
     id: str
     text: str
-    signed: dict | None              # {"date", "signed_off_by"} once attained
+    signed: SignOff | None           # the attainment that counts (date, signed_off_by), once attained
 
 
 @dataclass
@@ -414,7 +414,7 @@ class CompetencyRow:
     category: str | None
     text: str
     level: str | None
-    signed: dict | None
+    signed: SignOff | None           # the sign-off at `level` that counts
     higher: tuple[str, ...]          # the levels it can still be signed off at
 
 
@@ -455,21 +455,23 @@ def program_progress(session: Session, enrollment: Enrollment) -> ProgramProgres
     for framework in frameworks:
         for level in sorted(framework["levels"], key=lambda lvl: lvl["order"]):
             status = by_key.get(f"level:{framework['id']}:{level['id']}")
-            signed = status.evidence.get("statements", {}) if status else {}
+            evidence = status.evidence if status else None
             levels.append(LevelRow(
                 key=status.key if status else level["id"], label=level["label"],
                 title=status.title if status else level["label"], earned=bool(status and status.earned),
-                statements=[StatementRow(s["id"], s["text"], signed.get(s["id"])) for s in level["statements"]]))
+                statements=[StatementRow(s["id"], s["text"], evidence.signoff_of(s["id"]) if evidence else None)
+                            for s in level["statements"]]))
     competency_levels = tuple(document.get("competency_levels") or ())
     occupation = by_key.get("occupation")
-    signed_competencies = (occupation.evidence.get("competencies") or {}) if occupation else {}
+    signed = occupation.evidence if occupation else None    # each competency's sign-offs
     competencies = []
     if competency_levels:
         for c in document.get("competencies") or []:
-            signed = signed_competencies.get(c["id"])
-            level = signed["level"] if signed else None
+            found = signed.competency(c["id"]) if signed else None
+            best = found.best if found else None
+            level = best.level if best else None
             rank = competency_levels.index(level) if level in competency_levels else -1
-            competencies.append(CompetencyRow(c["id"], c.get("category"), c["text"], level, signed,
+            competencies.append(CompetencyRow(c["id"], c.get("category"), c["text"], level, best,
                                               competency_levels[rank + 1:]))
     return ProgramProgress(enrollment, document, progress.achievements, levels, competencies, competency_levels,
                            progress.totals, frameworks)

@@ -46,7 +46,16 @@ from issuer.rules.model import (
     level_key,
     work_process_key,
 )
-from issuer.rules.state import ProgramRules, RunningState, SignOff, sorted_levels, fold
+from issuer.rules.evidence import (
+    CompetencyEvidence,
+    HoursEvidence,
+    LevelEvidence,
+    OccupationEvidence,
+    RelatedInstructionEvidence,
+    StatementEvidence,
+    WorkProcessEvidence,
+)
+from issuer.rules.state import ProgramRules, RunningState, fold, sorted_levels
 
 ZERO = Decimal(0)
 
@@ -229,44 +238,21 @@ class _View:
         best = self.best.get(competency_id)
         return None if best is None else best.level
 
-    def hours_evidence(self, entry_type: str, items: Iterable[str] | None = None) -> dict:
-        """Hours per item, the dates they span and who signed them off, over `items` (all when None)."""
-        recorded = self.state.hours[entry_type]
-        wanted = sorted(recorded) if items is None else list(items)
-        found = [recorded[item] for item in wanted if item in recorded]
-        return {
-            "hours": {item: format_hours(self.hours(entry_type, item)) for item in wanted},
-            "total_hours": format_hours(sum((self.hours(entry_type, item) for item in wanted), ZERO)),
-            "first_date": min(h.first for h in found).isoformat() if found else None,
-            "last_date": max(h.last for h in found).isoformat() if found else None,
-            "signed_off_by": sorted({s for h in found for s in h.signers}),
-            "entries": sum(h.entries for h in found),
-            # Each item's own hours and the dates they span: what a credential's evidence lists.
-            "items": {item: {"hours": format_hours(recorded[item].hours), "entries": recorded[item].entries,
-                             "first_date": recorded[item].first.isoformat(),
-                             "last_date": recorded[item].last.isoformat(),
-                             "signed_off_by": sorted(recorded[item].signers)}
-                      for item in wanted if item in recorded},
-        }
+    def hours_evidence(self, entry_type: str) -> tuple[HoursEvidence, ...]:
+        """Each recorded item's hours, the dates they span and who signed them off, in id order."""
+        return tuple(found.evidence(item) for item, found in sorted(self.state.hours[entry_type].items()))
 
-    def competency_evidence(self, ids: Iterable[str]) -> dict:
+    def item_evidence(self, entry_type: str, item: str) -> HoursEvidence | None:
+        found = self.state.hours[entry_type].get(item)
+        return None if found is None else found.evidence(item)
+
+    def competency_evidence(self, ids: Iterable[str]) -> tuple[CompetencyEvidence, ...]:
         """The sign-off that counts for each competency, and every sign-off it had (level, who, when)."""
-        return {cid: {**_sign_off(self.best[cid], level=self.best[cid].level),
-                      "signoffs": [{"level": s.level, "date": s.date.isoformat(), "signed_off_by": s.signed_off_by}
-                                   for s in self.state.signoffs[cid]]}
-                for cid in ids if cid in self.best}
+        return tuple(CompetencyEvidence(cid, self.best[cid], tuple(self.state.signoffs[cid]))
+                     for cid in ids if cid in self.best)
 
-    def statement_evidence(self, ids: Iterable[str]) -> dict:
-        return {sid: _sign_off(self.statements[sid]) for sid in ids if sid in self.statements}
-
-
-def _sign_off(signoff: SignOff, **extra) -> dict:
-    return {
-        **extra,
-        "date": signoff.date.isoformat(),
-        "signed_off_by": signoff.signed_off_by,
-        "entry_ids": list(signoff.entry_ids),
-    }
+    def statement_evidence(self, ids: Iterable[str]) -> tuple[StatementEvidence, ...]:
+        return tuple(StatementEvidence(sid, self.statements[sid]) for sid in ids if sid in self.statements)
 
 
 # --- achievements --------------------------------------------------------------------------
@@ -290,12 +276,8 @@ def _framework_levels(framework: Mapping, tally: _View) -> list[AchievementStatu
                 done=len(ids) - len(own_missing),
                 needed=len(ids),
                 covers=ids,
-                evidence={
-                    "framework_id": framework["id"],
-                    "framework_version": framework["version"],
-                    "level": level["id"],
-                    "statements": tally.statement_evidence(ids),
-                },
+                evidence=LevelEvidence(framework["id"], framework["version"], level["id"],
+                                       tally.statement_evidence(ids)),
                 unit="statements",
             )
         )
@@ -328,7 +310,7 @@ def _work_process(wp: Mapping, tally: _View) -> AchievementStatus:
         done=done,
         needed=needed,
         covers=(wp["id"],),
-        evidence={"work_process": wp["id"], **tally.hours_evidence(OJL_HOURS, [wp["id"]])},
+        evidence=WorkProcessEvidence(wp["id"], tally.item_evidence(OJL_HOURS, wp["id"])),
         unit="hours",
     )
 
@@ -356,7 +338,7 @@ def _related_instruction(program: Mapping, tally: _View) -> AchievementStatus | 
         done=done,
         needed=needed,
         covers=tuple(course["id"] for course in courses),
-        evidence={"required_hours": format_hours(needed), **tally.hours_evidence(RTI_HOURS)},
+        evidence=RelatedInstructionEvidence(needed, tally.hours_evidence(RTI_HOURS)),
         unit="hours",
     )
 
@@ -403,8 +385,7 @@ def _occupation(program: Mapping, tally: _View) -> AchievementStatus:
         if done < needed:
             wp_missing.append(_hours_short(wp["id"], done, needed, "OJL"))
 
-    evidence = {"approach": approach, "ojl": tally.hours_evidence(OJL_HOURS),
-                "rti": tally.hours_evidence(RTI_HOURS)}
+    ojl, rti = tally.hours_evidence(OJL_HOURS), tally.hours_evidence(RTI_HOURS)
 
     if approach == "time-based":
         term_hours = _figure((program.get("term") or {}).get("ojl_hours"))
@@ -415,12 +396,13 @@ def _occupation(program: Mapping, tally: _View) -> AchievementStatus:
         if term_hours is not None and ojl_total < term_hours:
             missing.append(_hours_short(OJL_ITEM, ojl_total, term_hours, "OJL", " in total"))
         done, needed, unit, covers = ojl_total, term_hours if term_hours is not None else wp_sum, "hours", wp_ids
+        evidence = OccupationEvidence(approach, ojl, rti)
     elif approach == "competency-based":
         missing, met = _competency_shortfalls(program, tally)
         if not competencies:
             raise LedgerError(f"competency-based program {program['id']} lists no competencies")
         done, needed, unit, covers = met, len(competencies), "competencies", competencies
-        evidence["competencies"] = tally.competency_evidence(competencies)
+        evidence = OccupationEvidence(approach, ojl, rti, tally.competency_evidence(competencies))
     elif approach == "hybrid":
         minimum = _figure((program.get("hybrid") or {}).get("minimum_ojl_hours"))
         if minimum is None:
@@ -433,8 +415,7 @@ def _occupation(program: Mapping, tally: _View) -> AchievementStatus:
         needed = 1 + len(work_processes) + len(competencies)
         done = needed - len(missing)
         unit, covers = "requirements", wp_ids + competencies
-        evidence["minimum_ojl_hours"] = format_hours(minimum)
-        evidence["competencies"] = tally.competency_evidence(competencies)
+        evidence = OccupationEvidence(approach, ojl, rti, tally.competency_evidence(competencies), minimum)
     else:
         raise LedgerError(f"program {program['id']} has unknown approach {approach!r}")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from issuer.errors import LerError
+from issuer.rules.evidence import Evidence
 
 # Ledger vocabulary, shared with `issuer.progress.validation`.
 OJL_HOURS = "ojl_hours"
@@ -84,8 +85,8 @@ class AchievementStatus:
 
     `done`/`needed` feed a progress bar in `unit`: "hours" (Decimal) or a count (int) of
     "statements", "competencies" or, for hybrid occupations whose requirements mix hours and
-    sign-offs, "requirements". `done` is not capped at `needed`. `evidence` holds only JSON
-    types (hours as decimal strings, dates as ISO strings) so it can be stored as is.
+    sign-offs, "requirements". `done` is not capped at `needed`. `evidence` says what earned it
+    (`issuer.rules.evidence`); a credential renders it.
     """
 
     key: str
@@ -96,7 +97,7 @@ class AchievementStatus:
     done: Decimal | int
     needed: Decimal | int
     covers: tuple[str, ...]
-    evidence: dict = field(default_factory=dict, hash=False)
+    evidence: Evidence | None = None
     unit: str = ""
 
 

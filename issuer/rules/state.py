@@ -30,6 +30,7 @@ from issuer.rules.model import (
     EffectiveEntry,
     LedgerError,
 )
+from issuer.rules.evidence import HoursEvidence, SignOff
 
 ZERO = Decimal(0)
 HOUR_TYPES = (OJL_HOURS, RTI_HOURS)
@@ -76,8 +77,6 @@ def program_items(program: Mapping, frameworks: Sequence[Mapping], entry_type: s
     raise LedgerError(f"unknown entry type {entry_type!r}")
 
 
-
-
 @dataclass
 class ItemHours:
     """One work process's (or course's) hours, the dates they span, and who signed them off."""
@@ -103,27 +102,8 @@ class ItemHours:
     def from_json(cls, data: list) -> ItemHours:
         return cls(Decimal(data[0]), data[1], _day(data[2]), _day(data[3]), set(data[4]))
 
-
-@dataclass(frozen=True)
-class SignOff:
-    """A competency sign-off or a statement's attainment: level (or "attained"), who, when."""
-
-    level: str
-    date: datetime.date
-    signed_off_by: str | None
-    entry_ids: tuple[int, ...]
-
-    def order(self, levels: Sequence[str]) -> tuple:
-        """Sort key of "the sign-off that counts": highest level first, then the earliest."""
-        rank = levels.index(self.level) if self.level in levels else 0
-        return (-rank, self.date, self.entry_ids[0])
-
-    def to_json(self) -> list:
-        return [self.level, self.date.isoformat(), self.signed_off_by, list(self.entry_ids)]
-
-    @classmethod
-    def from_json(cls, data: list) -> SignOff:
-        return cls(data[0], datetime.date.fromisoformat(data[1]), data[2], tuple(data[3]))
+    def evidence(self, item: str) -> HoursEvidence:
+        return HoursEvidence(item, self.hours, self.entries, self.first, self.last, tuple(sorted(self.signers)))
 
 
 @dataclass(frozen=True)
@@ -217,8 +197,8 @@ class RunningState:
             "start": _iso(self.start),
             "hours": {t: {i: h.to_json() for i, h in items.items()} for t, items in self.hours.items()},
             "rti_years": {str(y): str(h) for y, h in self.rti_years.items()},
-            "signoffs": {c: [s.to_json() for s in found] for c, found in self.signoffs.items()},
-            "statements": {s: signoff.to_json() for s, signoff in self.statements.items()},
+            "signoffs": {c: [_signoff_json(s) for s in found] for c, found in self.signoffs.items()},
+            "statements": {s: _signoff_json(signoff) for s, signoff in self.statements.items()},
             "entries": self.entries,
             "issued": sorted(self.issued),
             "corrections": self.corrections,
@@ -230,8 +210,8 @@ class RunningState:
             start=_day(data["start"]),
             hours={t: {i: ItemHours.from_json(h) for i, h in data["hours"].get(t, {}).items()} for t in HOUR_TYPES},
             rti_years={int(y): Decimal(h) for y, h in data["rti_years"].items()},
-            signoffs={c: [SignOff.from_json(s) for s in found] for c, found in data["signoffs"].items()},
-            statements={s: SignOff.from_json(v) for s, v in data["statements"].items()},
+            signoffs={c: [_signoff(s) for s in found] for c, found in data["signoffs"].items()},
+            statements={s: _signoff(v) for s, v in data["statements"].items()},
             entries=data["entries"],
             issued=set(data["issued"]),
             corrections=data.get("corrections", 0),
@@ -247,6 +227,14 @@ def fold(rules: ProgramRules, ledger: Iterable[EffectiveEntry], start: datetime.
     for entry in ledger:
         state.add(rules, entry)
     return state
+
+
+def _signoff_json(signoff: SignOff) -> list:
+    return [signoff.level, signoff.date.isoformat(), signoff.signed_off_by, list(signoff.entry_ids)]
+
+
+def _signoff(data: list) -> SignOff:
+    return SignOff(data[0], datetime.date.fromisoformat(data[1]), data[2], tuple(data[3]))
 
 
 def _iso(day: datetime.date | None) -> str | None:
