@@ -38,6 +38,19 @@ PROGRAM = "ny-csr"
 LER = [sys.executable, "-c", "from issuer.cli import main; main()"]
 
 
+def wait_until_serving(port: int, workdir, seconds: float = 120) -> None:
+    """Until `ler serve` on `port` answers /healthz (its log is in `workdir`)."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise SystemExit(f"the server did not start; see {workdir}")
+            time.sleep(0.2)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -170,15 +183,7 @@ def run(args) -> dict:
         start(f"worker {n + 1} (ler worker)", "worker")
     watch = MemoryWatch(processes)
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise SystemExit(f"the server did not start; see {workdir}")
-                time.sleep(0.2)
+        wait_until_serving(port, workdir)
         time.sleep(2 if args.redis_url else 0)    # let the workers connect
 
         watch.mark()

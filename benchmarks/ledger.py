@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from batch import LER, _free_port, _request  # noqa: E402 (benchmarks/batch.py: same service harness)
+from batch import LER, _free_port, _request, wait_until_serving  # noqa: E402 (benchmarks/batch.py: same service harness)
 
 PROGRAM = "dol-cs-tech-support-3031"
 WEB_PROGRAM = "ny-csr"
@@ -128,15 +127,7 @@ def web_batch(env: dict, services, workdir: Path, apprentices: int, days: int) -
     log = open(workdir / "serve.log", "wb")
     server = subprocess.Popen(LER + ["serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise SystemExit(f"the server did not start; see {workdir}")
-                time.sleep(0.2)
+        wait_until_serving(port, workdir)
         t0 = time.time()
         batch = _request(port, "/api/v1/batches?filename=month.csv", key, "POST", path.read_bytes(), "text/csv")
         validated = time.time()

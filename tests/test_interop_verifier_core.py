@@ -5,14 +5,13 @@ origin there (the DID documents and the status lists, fetched over HTTP as a wal
 
 from __future__ import annotations
 
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL
+from browser_support import server  # noqa: F401 (a fixture: our app on a loopback port)
 from node_support import VERIFIER_CORE, install, run_script
 from verify_support import issue_level, new_sponsor
 
@@ -25,16 +24,6 @@ SCHEMAS = {OB_ACHIEVEMENT_CREDENTIAL: str(Path(__file__).parent / "data" / "stan
 @pytest.fixture(scope="module")
 def verifier_core():
     return install(VERIFIER_CORE)
-
-
-@pytest.fixture
-def loopback(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
 
 
 def _work_process(client, sponsor, name: str) -> dict:
@@ -79,7 +68,7 @@ def _step(result: dict, step_id: str) -> dict:
     return next(step for step in result["log"] if step["id"] == step_id)
 
 
-def test_verifier_core_sees_a_revocation_and_its_neighbours_stay_valid(client, services, verifier_core, loopback, tmp_path):
+def test_verifier_core_sees_a_revocation_and_its_neighbours_stay_valid(client, services, verifier_core, server, tmp_path):
     sponsor = new_sponsor(services)
     first = _work_process(client, sponsor, "Ana Lopez")
     neighbour = _work_process(client, sponsor, "Ben Ortiz")
@@ -88,7 +77,7 @@ def test_verifier_core_sees_a_revocation_and_its_neighbours_stay_valid(client, s
     lists = {d["credentialStatus"]["statusListCredential"] for d in documents}
     assert len(lists) == 1, "one sponsor's credentials share its list"
 
-    before = _judge(verifier_core, loopback, tmp_path, documents)
+    before = _judge(verifier_core, server, tmp_path, documents)
     for result in before:
         assert _verified(result), result
         assert _step(result, "revocation_status")["valid"] is True
@@ -97,7 +86,7 @@ def test_verifier_core_sees_a_revocation_and_its_neighbours_stay_valid(client, s
                           headers=sponsor.auth)
     assert revoked.status_code == 200, revoked.get_json()
 
-    after = _judge(verifier_core, loopback, tmp_path, documents)
+    after = _judge(verifier_core, server, tmp_path, documents)
     assert not _verified(after[0])
     assert _step(after[0], "revocation_status")["valid"] is False, after[0]
     for result in after[1:]:

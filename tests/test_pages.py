@@ -10,6 +10,7 @@ import re
 import subprocess
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import zxingcpp
 from PIL import Image
 
