@@ -14,7 +14,6 @@ from issuer.api.auth import act_as
 from issuer.db import session_scope
 from issuer.delivery import claims, copies, mail
 from issuer.issuance.models import IssuedCredential
-from issuer import audit
 from issuer.portal import security, services as portal
 from issuer.portal.transcript import transcript
 from issuer.progress.models import Apprentice
