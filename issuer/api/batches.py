@@ -21,7 +21,7 @@ from issuer.api.auth import require_sponsor
 from issuer.api.problems import problem
 from issuer.batch import intake, jobs, results
 from issuer.batch.models import Batch
-from issuer.db import session_scope
+from issuer.db import reading, session_scope
 
 bp = Blueprint("batches", __name__)
 
@@ -129,7 +129,9 @@ def approve(batch_id):
         if exc.status == 503:
             response.headers["Retry-After"] = "30"
         return response
-    with session_scope(services.sessions) as session:
+    # Only a read, after the approval's own commit: begun as one (issuer.db.reading), it does not
+    # queue for SQLite's write lock behind the batch the approval has just started.
+    with reading(), session_scope(services.sessions) as session:
         response = jsonify(_view(session, session.get(Batch, batch_id)))
     response.status_code = 202
     return response
