@@ -131,14 +131,21 @@ def _request(port: int, path: str, key: str, method="GET", body: bytes | None = 
         return json.loads(response.read())
 
 
-def run(args) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix="ler-bench-"))
+def service_env(workdir: Path, database_url: str | None) -> dict:
+    """The environment of a benchmark's own service: fresh keys and instance in `workdir`, its
+    database (default: a new SQLite file there), a queue name of its own, and no mail."""
     env = {**os.environ,
            "LER_KEYS_DIR": str(workdir / "keys"), "LER_INSTANCE_DIR": str(workdir / "instance"),
            "LER_KEY_PASSPHRASE": "benchmark-passphrase", "LER_BASE_URL": "https://issuer.example",
-           "LER_DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'ler.sqlite3'}",
+           "LER_DATABASE_URL": database_url or f"sqlite:///{workdir / 'ler.sqlite3'}",
            "LER_BATCH_QUEUE": f"ler-bench-{uuid.uuid4().hex[:8]}"}
     env.pop("LER_SMTP_URL", None)
+    return env
+
+
+def run(args) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="ler-bench-"))
+    env = service_env(workdir, args.database_url)
     if args.redis_url:
         env["LER_REDIS_URL"] = args.redis_url
     else:

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from batch import LER, _free_port, _request, wait_until_serving  # noqa: E402 (benchmarks/batch.py: same service harness)
+from batch import LER, _free_port, _request, service_env, wait_until_serving  # noqa: E402 (benchmarks/batch.py: same service harness)
 
 PROGRAM = "dol-cs-tech-support-3031"
 WEB_PROGRAM = "ny-csr"
@@ -155,11 +155,7 @@ def web_batch(env: dict, services, workdir: Path, apprentices: int, days: int) -
 
 def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="ler-ledger-bench-"))
-    env = {**os.environ,
-           "LER_KEYS_DIR": str(workdir / "keys"), "LER_INSTANCE_DIR": str(workdir / "instance"),
-           "LER_KEY_PASSPHRASE": "benchmark-passphrase", "LER_BASE_URL": "https://issuer.example",
-           "LER_DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'ler.sqlite3'}",
-           "LER_BATCH_QUEUE": f"ler-bench-{uuid.uuid4().hex[:8]}"}
+    env = service_env(workdir, args.database_url)
     for name in ("LER_SMTP_URL", "LER_REDIS_URL"):
         env.pop(name, None)
         os.environ.pop(name, None)
