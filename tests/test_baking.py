@@ -9,7 +9,8 @@ import zlib
 
 import pytest
 
-from issuer.delivery.baking import OB_NAMESPACE, BakingError, bake_png, bake_svg, extract_png, extract_svg
+from issuer.credentials.baked import OB_NAMESPACE, BakingError, extract_png, extract_svg
+from issuer.delivery.baking import bake_png, bake_svg
 from issuer.verify import verify_credential
 
 from factories import open_badge

@@ -18,7 +18,7 @@ import zxingcpp
 from PIL import Image
 
 from issuer.db import session_scope
-from issuer.delivery.baking import extract_png
+from issuer.credentials.baked import extract_png
 from issuer.issuance.models import IssuedCredential
 
 from browser_support import PHONE, browser, server  # noqa: F401 (fixtures)

@@ -11,7 +11,7 @@ import json
 import schemathesis
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from issuer.delivery.baking import PNG_SIGNATURE
+from issuer.credentials.baked import PNG_SIGNATURE
 from issuer.verify.resolution import VerifierResolver
 from issuer.verify.verifier import verify_credential
 

@@ -14,7 +14,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from issuer.delivery.baking import extract_png, extract_svg
+from issuer.credentials.baked import extract_png, extract_svg
 from issuer.verify import verify_credential
 
 from conftest import require_tools

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from issuer.cli import CliError, config, identity, main, read_input, read_json_object
 from issuer.errors import LerError
+from issuer.issuance.services import IssuanceContext
 from issuer.proofs import data_integrity, jwt as vcjwt, ld, multibase
 from issuer.proofs.did import did_key_vm
 from issuer.proofs.keyfamilies.ecdsa import ECPrivateKey
@@ -144,7 +145,8 @@ def verify(file, as_json, recipient, status_lists, require_status) -> None:
     cfg = config()
     try:
         # Our status lists and frameworks come from the database when there is one; nothing is created.
-        verifier = Verifier.offline(cfg, identity(cfg), status_lists=supplied)
+        signing_ctx = IssuanceContext(identity(cfg), cfg.base_url, ld.default_loader())
+        verifier = Verifier.offline(cfg, signing_ctx, status_lists=supplied)
     except LerError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

@@ -15,9 +15,8 @@ from datetime import datetime, timezone
 from issuer.credentials.identity import email_identity_object
 from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL, SCHEMA_VALIDATOR_TYPE, schema_errors
 from issuer.errors import CredentialError
-from issuer.proofs.ld import OB_V3, VC_V2
+from issuer.vocab import OB_EXTENSIONS, OB_V3, VC_V2
 
-OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 # The 1EdTech schema validator type is defined only by the extensions context, so it joins
 # the two required contexts (schema: VC v2 first, OB 3.0 second, anything after).
 CONTEXT = [VC_V2, OB_V3, OB_EXTENSIONS]

@@ -25,7 +25,7 @@ from issuer.issuance.models import IssuedCredential
 from issuer.proofs import data_integrity
 from issuer.proofs.did import Resolver
 from issuer.verify.verifier import verify_one_proof
-from issuer.proofs.ld import VC_V2
+from issuer.vocab import VC_V2
 
 EXCHANGE_TTL = timedelta(minutes=15)
 WORKFLOW = "claim"

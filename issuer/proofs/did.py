@@ -14,7 +14,7 @@ from issuer.proofs import multibase
 from issuer.proofs.keyfamilies.ecdsa import ECPublicKey
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PublicKey
 from issuer.proofs.keyfamilies.rsa import RSAPublicKey
-from issuer.proofs.ld import DID_V1, MULTIKEY_V1
+from issuer.vocab import DID_V1, MULTIKEY_V1
 
 JWK_V1 = "https://w3id.org/security/jwk/v1"
 ED25519_2020_V1 = "https://w3id.org/security/suites/ed25519-2020/v1"

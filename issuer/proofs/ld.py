@@ -20,16 +20,12 @@ from typing import Any, Callable
 
 from issuer.errors import ConfigurationError, DocumentLoaderError, JsonLdError, SafeModeError
 from issuer.proofs import jsonld_fast
+# The context URLs live in the leaf issuer.vocab (the credential builder names them without
+# importing proofs); `ld.VC_V2` and the rest stay importable here for the JSON-LD callers.
+from issuer.vocab import DATA_INTEGRITY_V2, DID_V1, MULTIKEY_V1, OB_V3, STATUS_V1, VC_V1, VC_V2  # noqa: F401
 
 DEFAULT_CONTEXTS_DIR = Path(__file__).resolve().parents[2] / "contexts"
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-VC_V1 = "https://www.w3.org/2018/credentials/v1"
-OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
-DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
-MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
-DID_V1 = "https://www.w3.org/ns/did/v1"
 
 
 class ContextStore:

@@ -17,9 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.db import make_engine, session_factory, session_scope
 from issuer.errors import LerError
-from issuer.issuance.services import IssuanceContext
 from issuer.programs import catalog
-from issuer.proofs import ld
 from issuer.status import services as status_services
 from issuer.status.models import StatusListDocument
 from issuer.verify.fetch import Fetcher
@@ -62,9 +60,12 @@ class Verifier:
                    loader=services.loader, signing_ctx=services.issuance)
 
     @classmethod
-    def offline(cls, config, identity=None, status_lists: dict[str, dict] | None = None) -> "Verifier":
+    def offline(cls, config, signing_ctx=None, status_lists: dict[str, dict] | None = None) -> "Verifier":
         """For `ler verify`: the database is used when it exists and is migrated, never created;
-        `status_lists` are list credentials the caller supplied, by id."""
+        `status_lists` are list credentials the caller supplied, by id. `signing_ctx` is the
+        issuance context (identity, base_url, loader, sponsor keys) the command built: a list
+        nobody has fetched yet is published (signed) on first use with it, as the service would.
+        It is passed in rather than built here, so that the verifier never imports issuance."""
         sessions = None
         url = config.database_url
         if not url.startswith("sqlite") or Path(url.split("///", 1)[-1]).exists():
@@ -75,8 +76,7 @@ class Verifier:
                     sessions = session_factory(engine)
             except SQLAlchemyError:
                 sessions = None
-        # A list nobody has fetched yet is published (signed) on first use, as the service would.
-        signing_ctx = IssuanceContext(identity, config.base_url, ld.default_loader()) if identity else None
+        identity = signing_ctx.identity if signing_ctx is not None else None
         if signing_ctx is not None and sessions is not None and identity.sponsor_documents is None:
             # The sponsors' keys, and so their DID documents, are in the database.
             identity.sponsor_documents = signing_ctx.keys.document_source(sessions)

@@ -20,8 +20,8 @@ from typing import Any, Callable
 
 from issuer.dates import CLOCK_SKEW, parse_datetime
 from issuer.credentials import identity
+from issuer.credentials.baked import MAX_IMAGE_BYTES, PNG_SIGNATURE, BakingError, extract_png, extract_svg
 from issuer.credentials.schema import CLR_CREDENTIAL, OB_ACHIEVEMENT_CREDENTIAL, known_schema
-from issuer.delivery.baking import PNG_SIGNATURE, BakingError, extract_png, extract_svg
 from issuer.errors import DocumentLoaderError, JsonLdError, SafeModeError
 from issuer.proofs import data_integrity, jwt as vcjwt, ld
 from issuer.proofs.did import Resolver
@@ -31,11 +31,10 @@ from issuer.verify.result import FAIL, PASS, SKIPPED, WARNING, VerificationResul
 from issuer.verify.schemas import schema_problems
 from issuer.verify.integrity import related_resource_problems
 from issuer.verify.vcdm import as_list, credential_problems
+from issuer.vocab import OB_CONTEXT_PREFIX
 
-OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 MAX_INPUT_BYTES = 2 * 1024 * 1024
-MAX_IMAGE_BYTES = 8 * 1024 * 1024
 # Proofs whose verification canonicalizes the document in safe mode, so that it is also the
 # jsonld check (a cryptosuite, or the legacy proof type).
 RDFC_PROOFS = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "ecdsa-sd-2023", legacy.PROOF_TYPE, *data_integrity.LEGACY_SUITES)
