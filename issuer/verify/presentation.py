@@ -5,14 +5,11 @@ credential in it, each with its own full result.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Unpack
 
-from issuer.proofs import ld
 from issuer.verify.result import FAIL, PASS, SKIPPED, VerificationResult
 from issuer.verify.vcdm import as_list, presentation_problems
-from issuer.verify.verifier import (Checker, StatusCheck, _parse, check_contexts, check_jsonld_and_proof,
-                                    verify_credential)
+from issuer.verify.verifier import VerifyOptions, check_contexts, check_jsonld_and_proof, read, verify_credential
 
 ENVELOPED = "EnvelopedVerifiableCredential"
 JWT_DATA_URL = "data:application/vc+jwt,"
@@ -27,22 +24,13 @@ def embedded_credential(item) -> Any:
     return item
 
 
-def verify_presentation(
-    data: Any,
-    *,
-    resolver,
-    loader=None,
-    now: datetime | None = None,
-    challenge: str | None = None,
-    domain: str | None = None,
-    status_checker: StatusCheck | None = None,
-    framework_checker: Checker | None = None,
-) -> VerificationResult:
-    loader = loader or ld.default_loader()
-    now = now or datetime.now(timezone.utc)
-    result = VerificationResult()
-    presentation, token = _parse(data, result, presentation=True)
-    if token is not None:
+def verify_presentation(data: Any, *, challenge: str | None = None, domain: str | None = None,
+                        **options: Unpack[VerifyOptions]) -> VerificationResult:
+    """A presentation as a dict or JSON text (a JWT presentation is refused), verified with
+    `options` (see VerifyOptions), which each credential in it is verified with too."""
+    reading = read(data, options.get("loader"), options.get("now"), presentation=True)
+    presentation, result, resolver, loader = reading.document, reading.result, options["resolver"], reading.loader
+    if reading.token is not None:
         result.readable = False
         result.add("structure", FAIL, "a JWT presentation is not accepted here; send the presentation as JSON")
         return result
@@ -74,8 +62,7 @@ def verify_presentation(
         return result
     failures = []
     for position, item in enumerate(as_list(items), 1):
-        nested = verify_credential(embedded_credential(item), resolver=resolver, loader=loader, now=now,
-                                   status_checker=status_checker, framework_checker=framework_checker)
+        nested = verify_credential(embedded_credential(item), **{**options, "loader": loader, "now": reading.now})
         result.credentials.append(nested)
         if not nested.verified:
             first = nested.failed[0] if nested.failed else None

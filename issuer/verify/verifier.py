@@ -15,8 +15,9 @@ a second time; it is expanded on its own only for other proofs, or to explain a 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Required, TypedDict
 
 from issuer.dates import CLOCK_SKEW, parse_datetime
 from issuer.credentials import identity
@@ -130,6 +131,34 @@ def _parse(data: Any, result: VerificationResult, presentation: bool = False) ->
         return None, None
     result.add("parse", PASS, f"{form}a JSON credential" if form else "a JSON object")
     return value, None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Where every verification starts: the document as parsed (None, with `token`, for a compact
+    VC-JWT; both None when unreadable), the result holding its 'parse' check, and the loader and
+    moment of verification with their defaults filled in."""
+    document: dict | None
+    token: str | None
+    result: VerificationResult
+    loader: Any
+    now: datetime
+
+
+def read(data: Any, loader=None, now: datetime | None = None, *, presentation: bool = False) -> Reading:
+    result = VerificationResult()
+    document, token = _parse(data, result, presentation)
+    return Reading(document, token, result, loader or ld.default_loader(), now or datetime.now(timezone.utc))
+
+
+class VerifyOptions(TypedDict, total=False):
+    """The options a credential is verified with; a presentation takes the same, and passes them
+    on to each credential it holds."""
+    resolver: Required[Resolver]
+    loader: Any
+    now: datetime | None
+    status_checker: StatusCheck | None
+    framework_checker: Checker | None
 
 
 def check_contexts(document: dict, loader, result: VerificationResult, ob_types=OB_TYPES) -> bool:
@@ -328,10 +357,9 @@ def verify_credential(
     framework_checker: Checker | None = None,
 ) -> VerificationResult:
     """Verify a credential given as a dict, JSON text/bytes, a compact VC-JWT, or a baked image."""
-    loader = loader or ld.default_loader()
-    now = now or datetime.now(timezone.utc)
-    result = VerificationResult()
-    credential, token = _parse(data, result)
+    reading = read(data, loader, now)
+    credential, token, result, loader, now = (reading.document, reading.token, reading.result, reading.loader,
+                                              reading.now)
     if credential is None and token is None:
         return result
 
