@@ -27,14 +27,13 @@ LocalLists = Callable[[int, str], "dict | None"]
 
 @dataclass(frozen=True)
 class _VerifiedList:
-    ok: bool
-    message: str
-    controller: str | None = None
-    issuer: str | None = None
-    purposes: tuple = ()
-    bits: bytes = b""
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    """A status list credential whose proof verified: what a status entry is checked against.
+    A list that did not verify is the reason why, as text, in its place."""
+    issuer: str
+    purposes: tuple[str, ...]
+    bits: bytes
+    valid_from: datetime | None
+    valid_until: datetime | None
 
 
 class StatusChecker:
@@ -55,7 +54,7 @@ class StatusChecker:
         self.fetcher = fetcher
         self.supplied = dict(supplied or {})
         self.trusted = frozenset(trusted)
-        self._cache: OrderedDict[str, _VerifiedList] = OrderedDict()
+        self._cache: OrderedDict[str, _VerifiedList | str] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -83,7 +82,7 @@ class StatusChecker:
         except FetchError as exc:
             raise StatusListError(str(exc), "STATUS_RETRIEVAL_ERROR") from None
 
-    def _verify_list(self, document: dict) -> _VerifiedList:
+    def _verify_list(self, document: dict) -> _VerifiedList | str:
         key = hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         with self._lock:
             cached = self._cache.get(key)
@@ -97,18 +96,18 @@ class StatusChecker:
                 self._cache.popitem(last=False)
         return verified
 
-    def _verify_list_uncached(self, document: dict) -> _VerifiedList:
+    def _verify_list_uncached(self, document: dict) -> _VerifiedList | str:
         if "BitstringStatusListCredential" not in as_list(document.get("type")):
-            return _VerifiedList(False, "the status list is not a BitstringStatusListCredential")
+            return "the status list is not a BitstringStatusListCredential"
         subject = document.get("credentialSubject")
         if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
-            return _VerifiedList(False, "the status list's subject is not a BitstringStatusList")
+            return "the status list's subject is not a BitstringStatusList"
         purposes = tuple(p for p in as_list(subject.get("statusPurpose")) if isinstance(p, str))
         if not purposes:
-            return _VerifiedList(False, "the status list names no statusPurpose")
+            return "the status list names no statusPurpose"
         proofs = as_list(document.get("proof"))
         if not proofs:
-            return _VerifiedList(False, "the status list is not signed")
+            return "the status list is not signed"
         controllers = set()
         for proof in proofs:
             # DCC's status service still signs its lists with Ed25519Signature2020.
@@ -116,17 +115,17 @@ class StatusChecker:
                 else data_integrity.verify_proof
             outcome = check(document, proof, resolver=self.resolver, loader=self.loader or ld.default_loader())
             if not outcome.verified:
-                return _VerifiedList(False, f"the status list's signature does not verify: {outcome.message}")
+                return f"the status list's signature does not verify: {outcome.message}"
             controllers.add(outcome.controller)
         issuer = vcjwt.issuer_id(document)
         if controllers != {issuer}:
-            return _VerifiedList(False, f"the status list names {issuer} as issuer but was signed by "
-                                        f"{', '.join(sorted(map(str, controllers)))}")
+            return (f"the status list names {issuer} as issuer but was signed by "
+                    f"{', '.join(sorted(map(str, controllers)))}")
         try:
             bits = lists.decode(subject.get("encodedList"))
         except StatusListError as exc:
-            return _VerifiedList(False, str(exc))
-        return _VerifiedList(True, "verified", issuer, issuer, purposes, bits, parse_datetime(document.get("validFrom")),
+            return str(exc)
+        return _VerifiedList(issuer, purposes, bits, parse_datetime(document.get("validFrom")),
                              parse_datetime(document.get("validUntil")))
 
     # -- checking ---------------------------------------------------------------------------
@@ -149,8 +148,8 @@ class StatusChecker:
         except StatusListError as exc:
             return FAIL, f"{purpose} status could not be checked ({exc.code}): {exc}"
         listed = self._verify_list(document)
-        if not listed.ok:
-            return FAIL, f"{purpose} status could not be checked (STATUS_VERIFICATION_ERROR): {listed.message}"
+        if isinstance(listed, str):
+            return FAIL, f"{purpose} status could not be checked (STATUS_VERIFICATION_ERROR): {listed}"
         # Our lists are signed by the credential's own issuer; the platform's did:web signs the
         # lists made before lists had owners.
         expected = {vcjwt.issuer_id(credential), *(({self.our_did}) if ours else self.trusted)}
