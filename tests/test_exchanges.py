@@ -143,3 +143,33 @@ def test_unknown_exchange_and_bad_bodies(client, issued):
     response = client.post(url, json={"verifiablePresentation": "a string"})
     assert response.status_code == 400
     assert client.post(url).status_code == 200  # an empty POST starts the exchange, as LCW sends it
+
+
+def test_an_over_budget_presentation_is_refused_before_its_proof_is_checked(client, issued, holder):
+    """The public verifier's budget (issuer.verify.budget) holds at the exchange too: what it refuses
+    is a 400 problem naming verifiablePresentation, answered without canonicalizing anything."""
+    key, did = holder
+    url = _exchange_url(_claim_page(client, issued))[len(BASE):]
+    vpr = client.post(url, json={}).get_json()["verifiablePresentationRequest"]
+    good = _presentation(key, did, challenge=vpr["challenge"], domain=vpr["domain"])
+
+    too_many = {**good, "verifiableCredential": [issued.document] * 21}
+    inline_context = {**good, "@context": [VC_V2, {"ex": "https://example.org/#", "@protected": True}]}
+    blank_nodes = {**good, "holder": {"id": did, "knows": [{"@id": "_:b0"}, {"@id": "_:b1"}]}}
+    long_array = {**good, "type": ["VerifiablePresentation"] * 101}
+    deep = {**good}
+    node = deep
+    for _ in range(64):  # 65 levels: past the verifier's 64, within the edge's limit for a whole body
+        node["nested"] = {}
+        node = node["nested"]
+    for presentation, reason in ((too_many, "at most 20"), (inline_context, "@context objects"),
+                                 (blank_nodes, "blank node identifiers"), (long_array, "at most 100"),
+                                 (deep, "nested more than")):
+        response = client.post(url, json={"verifiablePresentation": presentation})
+        assert response.status_code == 400, response.get_json()
+        assert response.mimetype == "application/problem+json"
+        body = response.get_json()
+        assert body["field"] == "verifiablePresentation" and reason in body["detail"], body
+
+    # Refusals spend nothing: the holder's own presentation is still taken.
+    assert client.post(url, json={"verifiablePresentation": good}).status_code == 200

@@ -9,8 +9,7 @@ import json
 from flask import abort, request
 
 from issuer.api.problems import problem
-from issuer.verify.budget import MAX_DEPTH, MAX_JSON_DEPTH
-from issuer.verify.verifier import depth_exceeds
+from issuer.verify.budget import MAX_DEPTH, MAX_JSON_DEPTH, depth_exceeds
 
 
 def json_object() -> dict:

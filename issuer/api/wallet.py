@@ -115,5 +115,5 @@ def exchange(handle):
     try:
         response_body = exchanges.participate(services.sessions, services, handle, body)
     except exchanges.ExchangeError as exc:
-        return _no_store(problem(exc.status, exc.title, exc.detail))
+        return _no_store(problem(exc.status, exc.title, exc.detail, **({"field": exc.field} if exc.field else {})))
     return _no_store(jsonify(response_body))

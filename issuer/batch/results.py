@@ -20,6 +20,7 @@ from issuer.batch.models import Batch, BatchRow
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.progress.importer import COLUMNS as PROGRESS_COLUMNS
+from issuer.row_report import row_json
 
 SHOWN_ERRORS = 100
 ZIP_PAGE = 200
@@ -69,17 +70,6 @@ def summary(batch: Batch, base_url: str, now: float | None = None) -> dict:
                   "report_csv": f"{base_url}{path}/report.csv", "report_json": f"{base_url}{path}/report.json",
                   "credentials_zip": f"{base_url}{path}/credentials.zip", "page": f"{base_url}/batches/{batch.id}"},
     }
-
-
-def row_json(row: BatchRow) -> dict:
-    out = {"line": row.line, "outcome": row.outcome}
-    if row.column:
-        out["column"] = row.column
-    if row.message:
-        out["message"] = row.message
-    if row.credentials:
-        out["credentials"] = row.credentials
-    return out
 
 
 def errors(session, batch_id: str, limit: int = SHOWN_ERRORS) -> list[dict]:

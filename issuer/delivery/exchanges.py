@@ -24,18 +24,24 @@ from issuer.delivery.oid4vci import digest, now_utc
 from issuer.issuance.models import IssuedCredential
 from issuer.proofs import data_integrity
 from issuer.proofs.did import Resolver
+from issuer.verify import budget
 from issuer.verify.verifier import verify_one_proof
 from issuer.vocab import VC_V2
 
 EXCHANGE_TTL = timedelta(minutes=15)
 WORKFLOW = "claim"
 LCW_REQUEST = "https://lcw.app/request"
+PRESENTATION = "verifiablePresentation"
 
 
 class ExchangeError(Exception):
-    def __init__(self, status: int, title: str, detail: str):
+    def __init__(self, status: int, title: str, detail: str, field: str | None = None):
         super().__init__(detail)
-        self.status, self.title, self.detail = status, title, detail
+        self.status, self.title, self.detail, self.field = status, title, detail, field
+
+
+def _bad_presentation(detail: str) -> ExchangeError:
+    return ExchangeError(400, "Bad Request", detail, field=PRESENTATION)
 
 
 def origin(base_url: str) -> str:
@@ -86,24 +92,28 @@ def presentation_request(base_url: str, handle: str, challenge: str) -> dict:
 
 def _holder(presentation, challenge: str, domain: str, loader) -> str:
     if not isinstance(presentation, dict):
-        raise ExchangeError(400, "Bad Request", "verifiablePresentation must be a JSON object")
+        raise _bad_presentation(f"{PRESENTATION} must be a JSON object")
+    # Checking the proof canonicalizes the presentation: the public verifier's budget holds here
+    # too, before that work (this door needs no login either).
+    over_budget = budget.check(presentation, presentation=True)
+    if over_budget:
+        raise _bad_presentation(over_budget)
     types = presentation.get("type")
     if "VerifiablePresentation" not in (types if isinstance(types, list) else [types]):
-        raise ExchangeError(400, "Bad Request", "the presentation's type must include VerifiablePresentation")
+        raise _bad_presentation("the presentation's type must include VerifiablePresentation")
     proof = presentation.get("proof")
     if isinstance(proof, list):
         proof = proof[0] if len(proof) == 1 else None
     if proof is None:
-        raise ExchangeError(400, "Bad Request", "DIDAuth needs a presentation with exactly one proof")
+        raise _bad_presentation("DIDAuth needs a presentation with exactly one proof")
     outcome = verify_one_proof(presentation, proof, resolver=Resolver(), loader=loader, purpose="authentication",
                                challenge=challenge, domain=domain)
     if not outcome.verified:
-        raise ExchangeError(400, "Bad Request", f"DIDAuth failed: {outcome.message}")
+        raise _bad_presentation(f"DIDAuth failed: {outcome.message}")
     holder = presentation.get("holder")
     holder = holder.get("id") if isinstance(holder, dict) else holder
     if holder is not None and holder != outcome.controller:
-        raise ExchangeError(400, "Bad Request", f"the presentation names holder {holder} but was signed by "
-                                                f"{outcome.controller}")
+        raise _bad_presentation(f"the presentation names holder {holder} but was signed by {outcome.controller}")
     return outcome.controller
 
 
@@ -119,9 +129,9 @@ def participate(sessions, services, handle: str, body, now: datetime | None = No
         reason = copies.withheld(session, session.get(IssuedCredential, row.credential_id))
         if reason:
             raise ExchangeError(403, "Forbidden", reason)
-    if not body or "verifiablePresentation" not in body:
+    if not body or PRESENTATION not in body:
         return presentation_request(base_url, handle, challenge)
-    holder = _holder(body["verifiablePresentation"], challenge, origin(base_url), services.loader)
+    holder = _holder(body[PRESENTATION], challenge, origin(base_url), services.loader)
     with session_scope(sessions) as session:
         done = session.execute(update(Exchange).where(Exchange.id == exchange_id, Exchange.completed_at.is_(None),
                                                       Exchange.expires_at > now)

@@ -26,6 +26,7 @@ from issuer.progress import services
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.progress.recording import MAX_ENTRY_REF, NewEntry, ProgressError, record_entries
 from issuer.progress.validation import EntryError, parse_date
+from issuer.row_report import row_json
 from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
 
@@ -52,14 +53,7 @@ class RowResult:
     achievements: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        out = {"line": self.line, "outcome": self.outcome}
-        if self.column:
-            out["column"] = self.column
-        if self.message:
-            out["message"] = self.message
-        if self.credentials:
-            out["credentials"] = self.credentials
-        return out
+        return row_json(self)
 
 
 @dataclass

@@ -58,6 +58,31 @@ def json_depth(data: bytes | str) -> int:
     return max(accumulate(map(_STEP.__getitem__, skeleton)), default=0)
 
 
+def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON `value` nests deeper than `limit` (level by level, no recursion: safe on any input)."""
+    level, depth = [value] if isinstance(value, (dict, list)) else [], 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        deeper = []
+        for item in level:
+            for child in (item.values() if isinstance(item, dict) else item):
+                if isinstance(child, (dict, list)):
+                    deeper.append(child)
+        level = deeper
+    return False
+
+
+def check(document: dict, *, presentation: bool = False) -> str | None:
+    """Why `document` (parsed JSON) is refused before verification, or None: its depth, then
+    `refusal`. Every door that verifies applies it: the verifier, and the wallet exchange's
+    DIDAuth check (issuer.delivery.exchanges)."""
+    if depth_exceeds(document):
+        return f"the JSON is nested more than {MAX_DEPTH} levels deep"
+    return refusal(document, presentation=presentation)
+
+
 def refusal(document: dict, *, presentation: bool = False) -> str | None:
     """Why `document` is refused before verification, or None when it is within budget."""
     if presentation:

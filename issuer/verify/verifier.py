@@ -45,22 +45,6 @@ Checker = Callable[[dict, VerificationResult], None]
 StatusCheck = Callable[[dict, VerificationResult, datetime], None]
 
 
-def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether JSON `value` nests deeper than `limit` (level by level, no recursion: safe on any input)."""
-    level, depth = [value] if isinstance(value, (dict, list)) else [], 0
-    while level:
-        depth += 1
-        if depth > limit:
-            return True
-        deeper = []
-        for item in level:
-            for child in (item.values() if isinstance(item, dict) else item):
-                if isinstance(child, (dict, list)):
-                    deeper.append(child)
-        level = deeper
-    return False
-
-
 def _unreadable(result: VerificationResult, message: str) -> tuple[None, None]:
     result.readable = False
     result.add("parse", FAIL, message)
@@ -74,10 +58,7 @@ def _looks_like_svg(data: bytes) -> bool:
 
 def _over_budget(document: dict, result: VerificationResult, presentation: bool) -> bool:
     """Whether `document` would cost more to verify than any credential needs (issuer.verify.budget)."""
-    if depth_exceeds(document):
-        _unreadable(result, f"the JSON is nested more than {MAX_DEPTH} levels deep")
-        return True
-    reason = budget.refusal(document, presentation=presentation)
+    reason = budget.check(document, presentation=presentation)
     if reason:
         _unreadable(result, reason)
     return reason is not None
