@@ -162,6 +162,29 @@ def test_a_record_about_someone_else_fails_the_subjects_check(ny, services):
     assert not result.verified
 
 
+def test_a_revoked_credential_fails_the_record_by_its_status(ny, cli, services):
+    _, _, record = ny
+    held = record["credentialSubject"]["verifiableCredential"][1]
+    revoked = cli("credentials", "revoke", held["id"], "--reason", "entered in error")
+    assert revoked.exit_code == 0, revoked.output
+    result = Verifier.for_services(services).credential(record)
+    assert result.check("proof").outcome == "pass" and not result.verified
+    [failing] = [n for n in result.credentials if not n.verified]
+    assert failing.credential_id == held["id"] and [c.name for c in failing.failed] == ["status"]
+    assert held["id"] in result.check("credentials").message
+
+
+def test_an_association_to_an_achievement_not_in_the_record_is_a_warning(ny, services):
+    _, _, record = ny
+    loose = copy.deepcopy({k: v for k, v in record.items() if k != "proof"})
+    loose["credentialSubject"]["association"].append(
+        {"type": "Association", "associationType": "isRelatedTo", "sourceId": "https://elsewhere.example/a",
+         "targetId": loose["credentialSubject"]["achievement"][0]["id"]})
+    result = Verifier.for_services(services).credential(sign(services, loose, loader=services.loader))
+    assert result.verified and result.check("associations").outcome == "warning"
+    assert "https://elsewhere.example/a" in result.check("associations").message
+
+
 def test_verify_over_http_shows_each_held_credential(ny, client):
     _, credentials, record = ny
     response = client.post("/credentials/verify", json={"verifiableCredential": record})
@@ -234,7 +257,7 @@ def test_a_record_over_the_bound_is_refused_with_the_reason(ny, client, services
     assert not result.readable and f"more than {limit} JSON objects" in result.check("parse").message
 
 
-def test_the_builder_refuses_what_would_make_a_wrong_record(ny):
+def test_the_builder_refuses_what_would_make_a_wrong_record(ny, services):
     program, credentials, _ = ny
     earned = _earned(program, credentials)
     issuer = IssuerProfile(credentials[0]["issuer"]["id"], credentials[0]["issuer"]["name"])
@@ -276,6 +299,8 @@ def test_the_builder_refuses_what_would_make_a_wrong_record(ny):
     assert in_progress["credentialSubject"]["achievement"][0]["id"] == held["id"]
     assert all(a["targetId"] == held["id"] for a in in_progress["credentialSubject"]["association"]
                if a["associationType"] == "isChildOf")
+    result = Verifier.for_services(services).credential(sign(services, in_progress, loader=services.loader))
+    assert result.verified and result.check("associations").outcome == "pass", result.to_json()["errors"]
 
 
 def _alignment(value: dict) -> Alignment:
