@@ -205,6 +205,27 @@ def test_verify_over_http_shows_each_held_credential(ny, client):
     assert failing["id"] == tampered and failing["errors"][0].startswith("proof:")
 
 
+def test_a_presented_record_is_verified_with_its_credentials(ny, client):
+    _, credentials, record = ny
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "verifiableCredential": [record]}
+    response = client.post("/presentations/verify", json={"verifiablePresentation": presentation})
+    assert response.status_code == 200, response.get_json()["errors"]
+    [presented] = response.get_json()["credentialResults"]
+    assert presented["id"] == record["id"] and presented["verified"]
+    assert len(presented["credentialResults"]) == len(credentials)
+
+    # Records presented together hold at most as many credentials as one record may (small
+    # stand-ins: the count alone refuses them).
+    half = copy.deepcopy(record)
+    half["credentialSubject"]["verifiableCredential"] = [
+        {"id": f"urn:uuid:{uuid.uuid4()}", "type": ["VerifiableCredential"]} for _ in range(clr.MAX_CREDENTIALS // 2 + 1)]
+    presentation["verifiableCredential"] = [half, half]
+    response = client.post("/presentations/verify", json={"verifiablePresentation": presentation})
+    assert response.status_code == 400
+    assert f"the presentation's CLRs hold {clr.MAX_CREDENTIALS + 2} credentials" in response.get_json()["errors"][0]
+
+
 def test_ler_verify_shows_each_held_credential(ny, cli, tmp_path):
     _, credentials, record = ny
     path = tmp_path / "record.json"

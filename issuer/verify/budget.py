@@ -28,7 +28,8 @@ record's own proof, so its cost grows with what it holds; it is bounded per cred
 (`_record_refusal`): at most MAX_CLR_CREDENTIALS of them, each within the budget of a
 credential on its own, none a record itself, and the record as a whole within
 CLR_NODES_PER_CREDENTIAL objects per credential held (ours spend under 50: the credential, its
-achievement again in the record's list, its association).
+achievement again in the record's list, its association). A presentation's records are each
+held to that, and together to MAX_CLR_CREDENTIALS credentials.
 """
 
 from __future__ import annotations
@@ -77,7 +78,18 @@ def refusal(document: dict, *, presentation: bool = False) -> str | None:
         count = len(held) if isinstance(held, list) else int(held is not None)
         if count > MAX_PRESENTED:
             return f"the presentation holds {count} credentials; at most {MAX_PRESENTED} are verified at once"
-    elif is_record(document):
+        # A record presented is held to the record's budget, and the presentation around it to its own.
+        records = [c for c in (held if isinstance(held, list) else [held]) if is_record(c)]
+        inside = sum(len(record_credentials(r)) for r in records)
+        if inside > MAX_CLR_CREDENTIALS:
+            return (f"the presentation's CLRs hold {inside} credentials; at most {MAX_CLR_CREDENTIALS} are verified "
+                    "at once")
+        for record in records:
+            reason = _record_refusal(record)
+            if reason:
+                return f"a CLR in the presentation: {reason}"
+        return _walk(document, checked={id(r) for r in records})
+    if is_record(document):
         return _record_refusal(document)
     return _walk(document)
 
@@ -112,10 +124,12 @@ def _record_refusal(document: dict) -> str | None:
     return _walk(document, MAX_NODES + CLR_NODES_PER_CREDENTIAL * len(held), record=True)
 
 
-def _walk(document: dict, limit: int = MAX_NODES, record: bool = False) -> str | None:
+def _walk(document: dict, limit: int = MAX_NODES, record: bool = False, checked: set[int] = frozenset()
+          ) -> str | None:
     """The checks of the module's docstring over one document: at most `limit` objects, arrays
     of at most MAX_ARRAY items; for a record, its own lists (CLR_LISTS) up to two entries per
-    credential it may hold, and twins counted over the whole record."""
+    credential it may hold, and twins counted over the whole record. Objects in `checked` (by
+    id()) were checked on their own and are passed over."""
     nodes = 0
     twins: Counter = Counter()
     # (parent object, member name, value, the credential it belongs to): twins are counted per
@@ -126,6 +140,8 @@ def _walk(document: dict, limit: int = MAX_NODES, record: bool = False) -> str |
     while stack:
         parent, name, item, scope = stack.pop()
         if isinstance(item, dict):
+            if id(item) in checked:
+                continue
             if name == "verifiableCredential" and not record:
                 scope = _node_id(item) or str(id(item))
             nodes += 1
