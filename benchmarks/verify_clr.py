@@ -25,13 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from issuer.app import build_services, create_app  # noqa: E402
-from issuer.config import Config  # noqa: E402
 from issuer.credentials import clr  # noqa: E402
 from issuer.credentials.openbadge import Achievement, Alignment, IssuerProfile, Recipient, build_credential  # noqa: E402
 from issuer.db import session_scope  # noqa: E402
 from issuer.sponsors.services import create_sponsor  # noqa: E402
 from issuer.status import allocation  # noqa: E402
 from issuer.verify.service import Verifier  # noqa: E402
+from verify import _config  # noqa: E402 (benchmarks/verify.py: the same benchmark database and keys)
 
 LEARNER = Recipient(id="did:example:ana", email="ana.lopez@example.org", name="Ana Lopez")
 PROGRAM = clr.ProgramIdentity("Customer Service Representative", "1", "43-4051.00", "3001CB")
@@ -100,9 +100,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("LER_KEY_PASSPHRASE", "benchmark-passphrase-not-for-production")
-        config = Config.from_env(database_url=f"sqlite:///{tmp}/bench.sqlite3", keys_dir=Path(tmp) / "keys",
-                                 instance_dir=Path(tmp) / "instance", base_url="https://issuer.example")
+        config = _config(Path(tmp))
         services = build_services(config)
         client = create_app(config, services).test_client()
         with session_scope(services.sessions) as session:
