@@ -123,6 +123,16 @@ def _stored(verifier, name: str) -> dict | None:
         row = stored_credential(session, name)
         return dict(row.document) if row is not None else None
 
+def _echo_held(result) -> None:
+    """Each credential a CLR holds: one line, and the checks that did not pass."""
+    for position, held in enumerate(result.credentials, 1):
+        click.echo(f"  credential {position} {held.credential_id or '(no id)'}: "
+                   + ("verified" if held.verified else "NOT verified"))
+        for check in held.checks:
+            if check.outcome in ("fail", "warning"):
+                click.echo(f"    {_MARK[check.outcome]:4}  {check.name:10} {check.message}")
+
+
 @main.command()
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -163,6 +173,7 @@ def verify(file, as_json, recipient, status_lists, require_status) -> None:
     else:
         for check in result.checks:
             click.echo(f"{_MARK[check.outcome]:4}  {check.name:10} {check.message}")
+        _echo_held(result)
         click.echo("verified" if result.verified else "NOT verified")
     sys.exit(0 if result.verified else (2 if not result.readable else 1))
 

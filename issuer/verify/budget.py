@@ -22,6 +22,14 @@ stays bounded (benchmarks/verify_worst.py measures it):
   them apart, which is the factorial case, so legitimate credentials, whose blank nodes differ
   in their own data, never have them;
 * more than MAX_PRESENTED credentials in a presentation.
+
+A CLR 2.0 record (`ClrCredential`) holds whole credentials, each verified in full beside the
+record's own proof, so its cost grows with what it holds; it is bounded per credential held
+(`_record_refusal`): at most MAX_CLR_CREDENTIALS of them, each within the budget of a
+credential on its own, none a record itself, and the record as a whole within
+CLR_NODES_PER_CREDENTIAL objects per credential held (ours spend under 50: the credential, its
+achievement again in the record's list, its association). A presentation's records are each
+held to that, and together to MAX_CLR_CREDENTIALS credentials.
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ import re
 from collections import Counter
 from itertools import accumulate
 from typing import Any
+
+from issuer.credentials.clr import MAX_CREDENTIALS as MAX_CLR_CREDENTIALS
 
 # Credentials nest a handful of levels; anything deeper is an attack on recursive processors.
 MAX_DEPTH = 64
@@ -43,6 +53,9 @@ MAX_PRESENTED = 20
 # keeps values unique; uniqueItems): a long array costs its square.
 MAX_ARRAY = 100
 MAX_TWINS = 4
+CLR_NODES_PER_CREDENTIAL = 100
+# The record's lists name up to two entries per credential held (its achievement, its associations).
+CLR_LISTS = ("verifiableCredential", "achievement", "association")
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
@@ -90,15 +103,71 @@ def refusal(document: dict, *, presentation: bool = False) -> str | None:
         count = len(held) if isinstance(held, list) else int(held is not None)
         if count > MAX_PRESENTED:
             return f"the presentation holds {count} credentials; at most {MAX_PRESENTED} are verified at once"
-    limit, nodes = MAX_NODES, 0
+        # A record presented is held to the record's budget, and the presentation around it to its own.
+        records = [c for c in (held if isinstance(held, list) else [held]) if is_record(c)]
+        inside = sum(len(record_credentials(r)) for r in records)
+        if inside > MAX_CLR_CREDENTIALS:
+            return (f"the presentation's CLRs hold {inside} credentials; at most {MAX_CLR_CREDENTIALS} are verified "
+                    "at once")
+        for record in records:
+            reason = _record_refusal(record)
+            if reason:
+                return f"a CLR in the presentation: {reason}"
+        return _walk(document, checked={id(r) for r in records})
+    if is_record(document):
+        return _record_refusal(document)
+    return _walk(document)
+
+
+def is_record(document) -> bool:
+    """Whether `document` says it is a CLR 2.0 record (a `ClrCredential`)."""
+    types = document.get("type") if isinstance(document, dict) else None
+    return "ClrCredential" in (types if isinstance(types, list) else [types])
+
+
+def record_credentials(document: dict) -> list:
+    """The credentials a record holds (its subjects' `verifiableCredential`), as given."""
+    subjects = document.get("credentialSubject")
+    held = []
+    for subject in subjects if isinstance(subjects, list) else [subjects]:
+        if isinstance(subject, dict):
+            items = subject.get("verifiableCredential")
+            held += items if isinstance(items, list) else [] if items is None else [items]
+    return held
+
+
+def _record_refusal(document: dict) -> str | None:
+    held = record_credentials(document)
+    if len(held) > MAX_CLR_CREDENTIALS:
+        return f"the CLR holds {len(held)} credentials; at most {MAX_CLR_CREDENTIALS} are verified in one record"
+    for position, credential in enumerate(held, 1):
+        if isinstance(credential, dict):
+            reason = "it is a CLR itself: records inside records are not verified" if is_record(credential) \
+                else _walk(credential)
+            if reason:
+                return f"credential {position} of the CLR: {reason}"
+    return _walk(document, MAX_NODES + CLR_NODES_PER_CREDENTIAL * len(held), record=True)
+
+
+def _walk(document: dict, limit: int = MAX_NODES, record: bool = False, checked: set[int] = frozenset()
+          ) -> str | None:
+    """The checks of the module's docstring over one document: at most `limit` objects, arrays
+    of at most MAX_ARRAY items; for a record, its own lists (CLR_LISTS) up to two entries per
+    credential it may hold, and twins counted over the whole record. Objects in `checked` (by
+    id()) were checked on their own and are passed over."""
+    nodes = 0
     twins: Counter = Counter()
     # (parent object, member name, value, the credential it belongs to): twins are counted per
-    # credential, so a presentation of different credentials for one achievement is no poison.
+    # credential, so a presentation of different credentials for one achievement is no poison
+    # (each is a graph of its own). A record's credentials are in the record's one graph (the CLR
+    # context does not make them graphs), so there all are counted together.
     stack: list[Any] = [(None, None, document, "")]
     while stack:
         parent, name, item, scope = stack.pop()
         if isinstance(item, dict):
-            if name == "verifiableCredential":
+            if id(item) in checked:
+                continue
+            if name == "verifiableCredential" and not record:
                 scope = _node_id(item) or str(id(item))
             nodes += 1
             if nodes > limit:
@@ -118,8 +187,9 @@ def refusal(document: dict, *, presentation: bool = False) -> str | None:
                             "such blank nodes make canonicalization factorial")
             stack.extend((item, key, value, scope) for key, value in item.items())
         elif isinstance(item, list):
-            if len(item) > MAX_ARRAY:
-                return f"an array holds {len(item)} items; at most {MAX_ARRAY} are accepted"
+            most = 2 * MAX_CLR_CREDENTIALS + 1 if record and name in CLR_LISTS else MAX_ARRAY
+            if len(item) > most:
+                return f"an array holds {len(item)} items; at most {most} are accepted"
             stack.extend((parent, name, value, scope) for value in item)
         elif isinstance(item, str) and item.startswith("_:"):
             return f"blank node identifiers such as {item[:40]!r} are not accepted: no credential needs them"

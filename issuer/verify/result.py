@@ -43,6 +43,11 @@ class VerificationResult:
         return next((c for c in self.checks if c.name == name), None)
 
     @property
+    def credential_id(self) -> str | None:
+        value = self.credential.get("id") if isinstance(self.credential, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.outcome == FAIL]
 
@@ -57,5 +62,6 @@ class VerificationResult:
                                 "detail": c.message} for c in self.failed],
         }
         if self.credentials:
-            body["credentialResults"] = [r.to_json() for r in self.credentials]
+            # Each held credential's result, named by the credential's id where it has one.
+            body["credentialResults"] = [{"id": r.credential_id, **r.to_json()} for r in self.credentials]
         return body

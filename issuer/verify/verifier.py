@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any, Callable, Required, TypedDict
 
 from issuer.dates import CLOCK_SKEW, parse_datetime
@@ -26,7 +27,7 @@ from issuer.credentials.schema import CLR_CREDENTIAL, OB_ACHIEVEMENT_CREDENTIAL,
 from issuer.errors import DocumentLoaderError, JsonLdError, SafeModeError
 from issuer.proofs import data_integrity, jwt as vcjwt, ld
 from issuer.proofs.did import Resolver
-from issuer.verify import budget, legacy
+from issuer.verify import budget, clr, legacy
 from issuer.verify.budget import MAX_DEPTH
 from issuer.verify.result import FAIL, PASS, SKIPPED, WARNING, VerificationResult
 from issuer.verify.schemas import schema_problems
@@ -391,6 +392,10 @@ def verify_credential(
         result.add("status", SKIPPED, "the credential has no status entry")
     if framework_checker is not None:
         framework_checker(credential, result)
+    if budget.is_record(credential):
+        clr.check_record(credential, result, partial(
+            verify_credential, resolver=resolver, loader=loader, now=now, status_checker=status_checker,
+            framework_checker=framework_checker))
     if recipient:
         _check_recipient(credential, recipient, result)
     return result
