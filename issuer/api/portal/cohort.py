@@ -12,7 +12,7 @@ from flask import Response, abort, g, request
 from sqlalchemy import select
 
 from issuer.api import portal_web as web
-from issuer.api.portal import _sponsor_programs as sponsor_programs, allowed, bp as console, page
+from issuer.api.portal.console import allowed, bp as console, page, sponsor_programs
 from issuer.batch.intake import COHORT_COLUMNS, COHORT_OPTIONAL
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, g
 
 from issuer.api import portal_web as web
-from issuer.api.portal import allowed, bp as console, done, page
+from issuer.api.portal.console import allowed, bp as console, done, page
 from issuer.db import session_scope
 from issuer.delivery import claims, qr
 from issuer.delivery.mail import MailError
