@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from issuer.db import session_scope
-from issuer.portal import services as portal
+from issuer.portal import signin
 from issuer.portal.models import LoginAttempt
 from issuer.portal.security import FREE_FAILURES
 
@@ -94,7 +94,7 @@ def test_the_sign_in_throttle_holds_under_concurrency(services):
     def attempt(n):
         barrier.wait()
         with session_scope(services.sessions) as session:
-            result = portal.authenticate(session, tenant.administrator, f"wrong password {n}", f"10.0.0.{n}")
+            result = signin.authenticate(session, tenant.administrator, f"wrong password {n}", f"10.0.0.{n}")
             outcomes.append(result.wait)
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(30)]

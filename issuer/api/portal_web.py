@@ -17,7 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from issuer.db import session_scope
 from issuer.portal import security
-from issuer.portal.services import PortalError, number, percent, when
+from issuer.portal.roles import PortalError
+from issuer.portal.progress_view import number, percent, when
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 

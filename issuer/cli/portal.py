@@ -25,7 +25,8 @@ def _link(base_url: str, token: str) -> str:
 def staff_create(sponsor_name, email, role, name) -> None:
     """Create a staff account and print its one-time link to set a password (valid 72 hours)."""
     from issuer.db import session_scope
-    from issuer.portal.services import PortalError, create_staff
+    from issuer.portal.roles import PortalError
+    from issuer.portal.accounts import create_staff
     from issuer.sponsors.services import find_sponsor
     svc = services()
     try:
@@ -49,7 +50,7 @@ def staff_password_link(email) -> None:
 
     from issuer.db import session_scope
     from issuer.portal.models import StaffAccount
-    from issuer.portal.services import password_link
+    from issuer.portal.accounts import password_link
     svc = services()
     with session_scope(svc.sessions) as session:
         account = session.scalars(select(StaffAccount).where(StaffAccount.email == email.strip().lower())).first()

@@ -11,7 +11,8 @@ from issuer.api import portal_web as web
 from issuer.api.portal.console import allowed, bp, done, page
 from issuer.db import session_scope
 from issuer import audit
-from issuer.portal import services as portal
+from issuer.portal import accounts, roles
+from issuer.portal.roles import PortalError
 from issuer.audit.models import AuditEvent
 from issuer.portal.models import StaffAccount
 from issuer.sponsors import services as sponsors
@@ -66,16 +67,16 @@ def password_url(token: str) -> str:
 def staff():
     with session_scope(web.sessions()) as session:
         if request.method == "GET":
-            return page("portal/staff.html", people=_staff_list(session), roles=portal.ROLE_LABELS, values={})
+            return page("portal/staff.html", people=_staff_list(session), roles=roles.ROLE_LABELS, values={})
         values = {k: web.form(k, 320) for k in ("name", "email", "role")}
         try:
-            account, token = portal.create_staff(session, session.get(Sponsor, g.staff.sponsor_id),
+            account, token = accounts.create_staff(session, session.get(Sponsor, g.staff.sponsor_id),
                                                  values["email"], values["name"], values["role"])
-        except portal.PortalError as exc:
+        except PortalError as exc:
             session.rollback()
-            return page("portal/staff.html", exc.status, people=_staff_list(session), roles=portal.ROLE_LABELS,
+            return page("portal/staff.html", exc.status, people=_staff_list(session), roles=roles.ROLE_LABELS,
                         values=values, error=exc.message)
-        return page("portal/staff.html", people=_staff_list(session), roles=portal.ROLE_LABELS, values={},
+        return page("portal/staff.html", people=_staff_list(session), roles=roles.ROLE_LABELS, values={},
                     link={"name": account.name, "email": account.email, "url": password_url(token)})
 
 
@@ -85,14 +86,14 @@ def staff_member(staff_id):
     change = web.form("change", 20)
     with session_scope(web.sessions()) as session:
         if change == "password-link":
-            account = portal.staff_of(session, g.staff.sponsor_id, staff_id)
-            token = portal.password_link(session, account)
-            return page("portal/staff.html", people=_staff_list(session), roles=portal.ROLE_LABELS, values={},
+            account = accounts.staff_of(session, g.staff.sponsor_id, staff_id)
+            token = accounts.password_link(session, account)
+            return page("portal/staff.html", people=_staff_list(session), roles=roles.ROLE_LABELS, values={},
                         link={"name": account.name, "email": account.email, "url": password_url(token)})
         if change == "role":
-            portal.change_staff(session, g.staff, staff_id, role=web.form("role", 20))
+            accounts.change_staff(session, g.staff, staff_id, role=web.form("role", 20))
         elif change in ("disable", "enable"):
-            portal.change_staff(session, g.staff, staff_id, active=change == "enable")
+            accounts.change_staff(session, g.staff, staff_id, active=change == "enable")
         else:
             abort(400, "Unknown change.")
     return done("portal.staff", "staff-changed")

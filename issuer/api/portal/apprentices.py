@@ -15,7 +15,8 @@ from issuer.api.portal.credentials import credential_state
 from issuer.db import session_scope
 from issuer.progress.recording import HOUR_TYPES
 from issuer.progress.state import rule_entries
-from issuer.portal import services as portal
+from issuer.portal import accounts, progress_view, roles, visibility
+from issuer.portal.roles import PortalError
 from issuer.programs import catalog
 from issuer.progress import services as progress
 from issuer.progress.models import LedgerEntry
@@ -57,10 +58,10 @@ def apprentices():
     except ValueError:
         number = 1
     with session_scope(web.sessions()) as session:
-        rows, more = portal.search_apprentices(session, g.staff, text, program_id, cohort, number)
+        rows, more = visibility.search_apprentices(session, g.staff, text, program_id, cohort, number)
         return page("portal/apprentices.html", rows=rows, more=more, page_number=number, q=text,
                     program=program_id, cohort=cohort, programs=[p.document for p in sponsor_programs(session)],
-                    cohorts=portal.cohorts(session, g.staff.sponsor_id))
+                    cohorts=visibility.cohorts(session, g.staff.sponsor_id))
 
 
 @bp.route("/apprentices/new", methods=["GET", "POST"])
@@ -74,15 +75,15 @@ def enrol():
             return page("portal/apprentice_new.html", programs=programs_, values=values)
         sponsor = session.get(Sponsor, g.staff.sponsor_id)
         try:
-            email = portal.normalise_email(values["email"]) if values["email"] else ""
+            email = roles.normalise_email(values["email"]) if values["email"] else ""
             start = parse_date(values["start_date"]) if values["start_date"] else date.today()
             external_id = values["external_id"] or email
             if not external_id:
-                raise portal.PortalError("give an email address or the sponsor's own id", field="email")
+                raise PortalError("give an email address or the sponsor's own id", field="email")
             apprentice = progress.upsert_apprentice(session, sponsor, external_id[:100], values["name"] or None,
                                                     email or None, None)
             progress.enroll(session, sponsor, apprentice, values["program"], start, values["cohort"][:100] or None)
-        except (portal.PortalError, progress.ProgressError, EntryError) as exc:
+        except (PortalError, progress.ProgressError, EntryError) as exc:
             session.rollback()
             return page("portal/apprentice_new.html", 422, programs=programs_, values=values, error=exc.message)
         return done("portal.apprentice", "enrolled", apprentice_id=apprentice.id)
@@ -145,21 +146,21 @@ def _item_labels(document: dict, frameworks: list[dict]) -> dict[str, str]:
 
 
 def _apprentice_page(session, apprentice, code=200, error=None, form_values=None):
-    enrollments = portal.enrollments_of(session, [apprentice.id]).get(apprentice.id, [])
+    enrollments = visibility.enrollments_of(session, [apprentice.id]).get(apprentice.id, [])
     blocks = []
     for enrollment in enrollments:
-        layout = portal.program_progress(session, enrollment)
+        layout = progress_view.program_progress(session, enrollment)
         ledger = _ledger(session, enrollment, _ledger_page_asked(enrollment))
         blocks.append({"enrollment": enrollment, "progress": layout, "ledger": ledger,
                        "labels": _item_labels(layout.program, layout.frameworks),
                        "ojl_items": layout.program.get("work_processes") or [],
                        "rti_items": ((layout.program.get("related_instruction") or {}).get("courses") or [])})
     # The completed occupation first, as on the apprentice's own page.
-    held = sorted(portal.credentials_of(session, apprentice), key=lambda c: c.achievement_key != OCCUPATION)
+    held = sorted(visibility.credentials_of(session, apprentice), key=lambda c: c.achievement_key != OCCUPATION)
     credentials = [{"row": c, **credential_state(session, c)} for c in held]
     return page("portal/apprentice.html", code, apprentice=apprentice, blocks=blocks, credentials=credentials,
-                assigned=portal.assigned_journeyworkers(session, apprentice),
-                journeyworkers=portal.journeyworkers(session, g.staff.sponsor_id)
+                assigned=accounts.assigned_journeyworkers(session, apprentice),
+                journeyworkers=accounts.journeyworkers(session, g.staff.sponsor_id)
                 if g.staff.can("assign") else [],
                 today=date.today().isoformat(), error=error, values=form_values or {})
 
@@ -183,8 +184,8 @@ def _write_to_ledger(apprentice_id: str, notice: str, already: str, entry_fields
             outcome = progress.record_entry(session, ctx, enrollment, recorded_by=f"portal:{g.staff.email}",
                                             source="portal", **entry_fields(session, enrollment))
             if outcome.duplicate:
-                raise portal.PortalError(already, status=409)
-        except (portal.PortalError, progress.ProgressError, EntryError) as exc:
+                raise PortalError(already, status=409)
+        except (PortalError, progress.ProgressError, EntryError) as exc:
             session.rollback()
             return _apprentice_page(session, apprentice, 422, error=exc.message, form_values=request.form)
         return done("portal.apprentice", notice, apprentice_id=apprentice.id, _anchor=f"enrollment-{enrollment.id}")
@@ -196,7 +197,7 @@ def record(apprentice_id):
     def entry_fields(_session, _enrollment):
         entry_type, _, item = web.form("item", 200).partition(":")
         if entry_type not in HOUR_TYPES:
-            raise portal.PortalError("choose a work process or a course", field="item")
+            raise PortalError("choose a work process or a course", field="item")
         return dict(entry_type=entry_type, item=item, value=web.form("hours", 20),
                     entry_date=parse_date(web.form("date", 20)), signed_off_by=web.form("signed_off_by", 200) or None)
     return _write_to_ledger(apprentice_id, "recorded", "this entry is recorded already", entry_fields)
@@ -209,9 +210,9 @@ def correct(apprentice_id):
         action, entry = web.form("action", 10), web.form("entry", 20)
         target = session.get(LedgerEntry, int(entry)) if entry.isdigit() and len(entry) < 12 else None
         if target is None or target.enrollment_id != enrollment.id:
-            raise portal.PortalError("choose the entry to correct", field="entry")
+            raise PortalError("choose the entry to correct", field="entry")
         if action not in ("reverse", "amend"):
-            raise portal.PortalError("choose reverse or amend", field="action")
+            raise PortalError("choose reverse or amend", field="action")
         amended_date = web.form("date", 20)
         return dict(entry_type=target.entry_type, item=target.item,
                     value=web.form("value", 20) if action == "amend" else target.value,
@@ -229,5 +230,5 @@ def assignments(apprentice_id):
             staff_id = int(web.form("staff", 20))
         except ValueError:
             abort(404, "No such staff member.")
-        portal.assign(session, g.staff, apprentice, staff_id, web.form("assign", 5) == "on")
+        accounts.assign(session, g.staff, apprentice, staff_id, web.form("assign", 5) == "on")
     return done("portal.apprentice", "assigned", apprentice_id=apprentice_id)

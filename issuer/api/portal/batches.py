@@ -15,7 +15,7 @@ from issuer.batch import intake, results as batch_results
 from issuer.batch import models as batch_models
 from issuer.batch.models import Batch, BatchRow
 from issuer.db import session_scope
-from issuer.portal import services as portal
+from issuer.portal.roles import PortalError
 
 
 # --- batches -----------------------------------------------------------------------------------------
@@ -112,12 +112,12 @@ def approve_batch(batch_id):
     with session_scope(web.sessions()) as session:
         row = _batch(session, batch_id)
         if row.state == batch_models.VALIDATED and row.rows_total == row.rows_invalid:
-            raise portal.PortalError("No row of this batch is valid: there is nothing to run.", 409)
+            raise PortalError("No row of this batch is valid: there is nothing to run.", 409)
     try:
         intake.approve(web.services(), g.staff.sponsor_id, batch_id, f"portal:{g.staff.email}",
                        attest_anyway=web.form("attest_anyway", 10) == "yes")
     except intake.BatchError as exc:
-        raise portal.PortalError(exc.message, exc.status) from None
+        raise PortalError(exc.message, exc.status) from None
     return done("portal.batch", "approved", batch_id=batch_id)
 
 

@@ -3,7 +3,7 @@ the role check of each view, and the page helpers every console module shares.
 
 Every request is authorised here, on the server: the session's staff member, their sponsor
 (another sponsor's ids answer 404, as ids that do not exist), their role's permission for the
-view, and for journeyworkers the assignment to the apprentice (issuer.portal.access).
+view, and for journeyworkers the assignment to the apprentice (issuer.portal.visibility).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from issuer.api import portal_web as web
 from issuer.api.auth import act_as
 from issuer.db import session_scope
-from issuer.portal import security, services as portal
+from issuer.portal import roles, security, visibility
 from issuer.portal.models import StaffAccount
 from issuer.programs import catalog
 from issuer.progress.models import Apprentice
@@ -58,7 +58,7 @@ def require_staff():
     if signed.second_factor_pending:
         return redirect(url_for("portal.login_code"))
     with session_scope(web.sessions()) as session:
-        g.staff = portal.staff_view(session, session.get(StaffAccount, signed.staff_id))
+        g.staff = roles.staff_view(session, session.get(StaffAccount, signed.staff_id))
     act_as(g.staff.audit_label)
     return None
 
@@ -105,14 +105,14 @@ def sponsor_programs(session):
 
 
 def apprentice_or_404(session, apprentice_id: str) -> Apprentice:
-    apprentice = portal.visible_apprentice(session, g.staff, apprentice_id)
+    apprentice = visibility.visible_apprentice(session, g.staff, apprentice_id)
     if apprentice is None:
         abort(404, "No such apprentice.")
     return apprentice
 
 
 def enrollment_or_404(session, apprentice):
-    enrollment = portal.enrollment_of(session, apprentice, request.form.get("enrollment"))
+    enrollment = visibility.enrollment_of(session, apprentice, request.form.get("enrollment"))
     if enrollment is None:
         abort(404, "No such enrollment for this apprentice.")
     return enrollment

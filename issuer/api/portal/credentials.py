@@ -9,7 +9,8 @@ from issuer.api import portal_web as web
 from issuer.api.portal.console import allowed, bp, done, page
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import services as portal
+from issuer.portal import visibility
+from issuer.portal.roles import PortalError
 from issuer.progress.models import Apprentice
 from issuer.status import services as status
 
@@ -23,7 +24,7 @@ STATES = {"": "All", "valid": "Valid", "pending": "Not yet in a wallet", "flagge
 def credential_state(session, row: IssuedCredential) -> dict:
     slots = status.find_slots(session, row.sponsor_id, row.id)
     revoked, suspended = status.current(session, slots[0]) if slots else (False, False)
-    return {"revoked": revoked, "suspended": suspended, "claimed": portal.claimed(session, row.id),
+    return {"revoked": revoked, "suspended": suspended, "claimed": visibility.claimed(session, row.id),
             "suspendable": any(slot.suspendable for slot in slots), "not_suspendable": status.NOT_SUSPENDABLE}
 
 
@@ -34,7 +35,7 @@ def credentials():
         wanted = ""
     with session_scope(web.sessions()) as session:
         rows = []
-        for row, apprentice in portal.sponsor_credentials(session, g.staff):
+        for row, apprentice in visibility.sponsor_credentials(session, g.staff):
             state = credential_state(session, row)
             if (wanted == "valid" and (state["revoked"] or state["suspended"])) or \
                     (wanted == "pending" and state["claimed"]) or \
@@ -49,7 +50,7 @@ def credentials():
 def credential(credential_id):
     with session_scope(web.sessions()) as session:
         row = session.get(IssuedCredential, credential_id) if len(credential_id) <= 36 else None
-        apprentice = portal.visible_apprentice(session, g.staff, row.apprentice_id) if row else None
+        apprentice = visibility.visible_apprentice(session, g.staff, row.apprentice_id) if row else None
         if apprentice is None:
             abort(404, "No such credential.")
         slots = status.find_slots(session, row.sponsor_id, row.id)
@@ -69,12 +70,12 @@ def credential_status(credential_id):
             # Revoking is for ever: a second page asks, naming what and whose, before it is done.
             reason = web.form("reason", status.MAX_REASON + 1)
             if not reason:
-                raise portal.PortalError("give the reason for revoking", field="reason")
+                raise PortalError("give the reason for revoking", field="reason")
             return page("portal/confirm_revoke.html", row=row, reason=reason,
                         apprentice=session.get(Apprentice, row.apprentice_id))
         try:
             status.change(session, web.services().issuance, status.find_slots(session, g.staff.sponsor_id, row.id),
                           action, web.form("reason", status.MAX_REASON + 1), g.staff.audit_label)
         except status.StatusError as exc:
-            raise portal.PortalError(exc.message, exc.status if exc.status != 400 else 422) from None
+            raise PortalError(exc.message, exc.status if exc.status != 400 else 422) from None
     return done("portal.credential", "status", credential_id=credential_id)

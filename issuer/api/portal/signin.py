@@ -8,7 +8,8 @@ from flask import abort, g, redirect, request, url_for
 from issuer.api import portal_web as web
 from issuer.api.portal.console import DOOR, bp, done, page
 from issuer.db import session_scope
-from issuer.portal import security, services as portal
+from issuer.portal import security, signin
+from issuer.portal.roles import PortalError
 from issuer.portal.models import StaffAccount
 
 
@@ -37,7 +38,7 @@ def login():
     email, password = web.form("email", 320), request.form.get("password", "")[:security.MAX_PASSWORD + 1]
     ip = web.client_ip()
     with session_scope(web.sessions()) as session:
-        result = portal.authenticate(session, email, password, ip)
+        result = signin.authenticate(session, email, password, ip)
         if result.wait:
             return _slow_down("portal/login.html", result.wait, next=target, email=email)
         staff = result.staff
@@ -47,7 +48,7 @@ def login():
                                                second_factor_pending=True)
                 destination = url_for("portal.login_code", next=target)
             else:
-                token, destination = portal.signed_in(session, staff, ip), target
+                token, destination = signin.signed_in(session, staff, ip), target
     if staff is None:
         # Committed above: the failure counts toward the delay even though the page says no.
         return page("portal/login.html", 401, error="That email and password do not match an active account.",
@@ -67,12 +68,12 @@ def login_code():
     ip = web.client_ip()
     with session_scope(web.sessions()) as session:
         staff = session.get(StaffAccount, signed.staff_id)
-        result = portal.second_factor(session, staff, web.form("code", 20), ip, web.services().secrets)
+        result = signin.second_factor(session, staff, web.form("code", 20), ip, web.services().secrets)
         if result.wait:
             return _slow_down("portal/login_code.html", result.wait, next=target)
         if result.staff is not None:
             security.end_session(session, signed.id)
-            token = portal.signed_in(session, staff, ip)
+            token = signin.signed_in(session, staff, ip)
     if result.staff is None:
         return page("portal/login_code.html", 401, error="That code is not right. Enter the newest code.",
                     next=target)
@@ -100,9 +101,9 @@ def set_password(token):
         return page("portal/set_password.html", 422, error="The two passwords differ.", email=web.form("email"))
     try:
         with session_scope(web.sessions()) as session:
-            staff = portal.set_password_with_link(session, token, password)
+            staff = signin.set_password_with_link(session, token, password)
             email = staff.email
-    except portal.PortalError as exc:
+    except PortalError as exc:
         if exc.status != 422:
             raise
         return page("portal/set_password.html", 422, error=exc.message, email=web.form("email"))
@@ -117,7 +118,7 @@ def account():
     setup = None
     if request.args.get("setup") == "totp" and not g.staff.totp_enabled:
         with session_scope(web.sessions()) as session:
-            secret = portal.begin_totp(session, g.staff, web.services().secrets)
+            secret = signin.begin_totp(session, g.staff, web.services().secrets)
         setup = {"secret": secret, "uri": security.totp_uri(secret, g.staff.email,
                                                             web.services().config.service_name)}
     return page("portal/account.html", setup=setup)
@@ -129,9 +130,9 @@ def account_password():
         return page("portal/account.html", 422, error="The two new passwords differ.")
     with session_scope(web.sessions()) as session:
         try:
-            portal.change_password(session, g.staff, request.form.get("current", ""),
+            signin.change_password(session, g.staff, request.form.get("current", ""),
                                    request.form.get("password", ""), keep_session=g.signed.id)
-        except portal.PortalError as exc:
+        except PortalError as exc:
             session.rollback()
             return page("portal/account.html", 422, error=exc.message)
     return done("portal.account", "password")
@@ -142,12 +143,12 @@ def account_totp():
     with session_scope(web.sessions()) as session:
         try:
             if web.form("change", 10) == "off":
-                portal.disable_totp(session, g.staff, request.form.get("password", ""), keep_session=g.signed.id)
+                signin.disable_totp(session, g.staff, request.form.get("password", ""), keep_session=g.signed.id)
                 notice = "totp-off"
             else:
-                portal.confirm_totp(session, g.staff, web.form("code", 20), web.services().secrets)
+                signin.confirm_totp(session, g.staff, web.form("code", 20), web.services().secrets)
                 notice = "totp-on"
-        except portal.PortalError as exc:
+        except PortalError as exc:
             session.rollback()
             return page("portal/account.html", 422, error=exc.message)
     return done("portal.account", notice)

@@ -10,7 +10,8 @@ from flask import abort, g, jsonify, redirect, request, url_for
 from issuer.api import portal_web as web
 from issuer.api.portal.console import apprentice_or_404, bp, done, enrollment_or_404, page
 from issuer.db import session_scope
-from issuer.portal import security, services as portal, undo
+from issuer.portal import attestation, progress_view, security, undo, visibility
+from issuer.portal.roles import PortalError
 from issuer.progress.models import LedgerEntry
 from issuer.progress.validation import EntryError, parse_date
 
@@ -40,11 +41,12 @@ def signoff(apprentice_id):
     ctx = web.services().issuance
     with session_scope(web.sessions()) as session:
         apprentice = apprentice_or_404(session, apprentice_id)
-        enrollments = portal.enrollments_of(session, [apprentice.id]).get(apprentice.id, [])
+        enrollments = visibility.enrollments_of(session, [apprentice.id]).get(apprentice.id, [])
         if request.method == "GET":
-            layouts = [portal.program_progress(session, e) for e in enrollments]
+            layouts = [progress_view.program_progress(session, e) for e in enrollments]
             wanted = set(request.args.getlist("issued")[:20])
-            issued = [c.document.get("name") or c.achievement_key for c in portal.credentials_of(session, apprentice)
+            issued = [c.document.get("name") or c.achievement_key
+                      for c in visibility.credentials_of(session, apprentice)
                       if c.id in wanted]
             return page("portal/signoff.html", apprentice=apprentice, layouts=layouts,
                         today=date.today().isoformat(), issued=issued,
@@ -58,10 +60,10 @@ def signoff(apprentice_id):
             try:
                 on = parse_date(web.form("date", 20))
             except EntryError as exc:
-                raise portal.PortalError(exc.message, field="date") from None
-            outcome = portal.sign_off(session, ctx, g.staff, apprentice, enrollment, statements=statements,
+                raise PortalError(exc.message, field="date") from None
+            outcome = attestation.sign_off(session, ctx, g.staff, apprentice, enrollment, statements=statements,
                                       competencies=competencies, on=on)
-        except portal.PortalError as exc:
+        except PortalError as exc:
             session.rollback()
             if _wants_json():
                 return jsonify({"error": exc.message}), exc.status
@@ -89,7 +91,7 @@ def signoff_undo(apprentice_id):
         apprentice = apprentice_or_404(session, apprentice_id)
         try:
             items = undo.undo_sign_off(session, web.services().issuance, g.staff, apprentice, ids)
-        except portal.PortalError as exc:
+        except PortalError as exc:
             session.rollback()
             if _wants_json():
                 return jsonify({"error": exc.message}), exc.status
