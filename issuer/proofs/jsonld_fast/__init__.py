@@ -17,15 +17,15 @@ What is done here, each step checked against pyld by tests/test_ld_equivalence.p
   same ones recur and an identity key is exact). Term -> IRI expansion is memoized per active
   context, which is immutable once pyld has frozen it.
 * `Expansion.expand_fast` (``_expand_fast``, ``_expand_object_fast``, ``_expand_value_fast``)
-  mirrors ``JsonLdProcessor.expand`` / ``_expand`` / ``_expand_object`` / ``_expand_value`` for the JSON-LD that credentials
-  use (node objects, ``@id``, ``@type``, value objects, ``@set``, type-, property- and
-  embedded contexts). Anything else (``@list``, ``@graph``, ``@reverse``, ``@nest``, ``@json``,
+  mirrors ``JsonLdProcessor.expand`` / ``_expand`` / ``_expand_object`` / ``_expand_value`` for the
+  JSON-LD that credentials use (node objects, ``@id``, ``@type``, value objects, ``@set``, type-,
+  property- and embedded contexts). Anything else (``@list``, ``@graph``, ``@reverse``, ``@nest``, ``@json``,
   index/language maps, invalid syntax...) raises `Unsupported`, and the whole document goes
   through pyld's own expansion instead, so rare features cost speed, never correctness.
 * `Processor.to_rdf_fast` (``_create_node_map_fast``, `object_to_rdf_literal`) mirrors
-  ``_create_node_map`` + ``_graph_to_rdf`` + ``_object_to_rdf`` + ``pyld.nquads`` for that subset and
-  `canonical.rdfc_first_degree` is RDFC-1.0 when every blank node has a distinct first-degree hash (always
-  so for credentials: each blank node carries distinct data). Otherwise pyld's URDNA2015 runs on
+  ``_create_node_map`` + ``_graph_to_rdf`` + ``_object_to_rdf`` + ``pyld.nquads`` for that subset,
+  and `canonical.rdfc_first_degree` is RDFC-1.0 when every blank node has a distinct first-degree
+  hash (always so for credentials: each blank node carries distinct data). Otherwise pyld's URDNA2015 runs on
   pyld's own dataset. pyoxigraph's RDFC-1.0 was measured too: from N-Quads it is slower than
   this for such documents, and it escapes control characters differently from pyld, so it is
   not used.

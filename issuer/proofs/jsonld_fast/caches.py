@@ -40,7 +40,7 @@ class LoaderState:
         # (cachetools LRUs inside ResolvedContext) are not thread-safe. Hits never take it.
         self.lock = threading.RLock()
         self.resolved = BoundedDict(512)  # pyld ContextResolver shared cache: key -> {tag: ResolvedContext}
-        self.contexts = BoundedDict(2048)  # processed-context memo (see Processor._process_context/_process_scoped_context)
+        self.contexts = BoundedDict(2048)  # processed contexts (ContextProcessing._process_context...)
         self.terms = BoundedDict(32768)  # (id(active ctx), term) -> (ctx, Processor._term info)
 
 
