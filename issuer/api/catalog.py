@@ -3,9 +3,10 @@ URL, so that credential alignments point at something real that never changes.""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.programs import catalog
 
@@ -13,7 +14,7 @@ bp = Blueprint("catalog", __name__)
 
 
 def _sessions():
-    return current_app.extensions["ler"].sessions
+    return _services().sessions
 
 
 def _cached(payload, status=200):

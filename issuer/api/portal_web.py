@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, g, make_response, red
     send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 
+from issuer.api.context import services
 from issuer.db import session_scope
 from issuer.portal import security
 from issuer.portal.roles import PortalError
@@ -39,10 +40,6 @@ class Door:
     max_age: int
     # Endpoints that take files past the general body limit (batches), from signed-in users only.
     large_uploads: tuple[str, ...] = ()
-
-
-def services():
-    return current_app.extensions["ler"]
 
 
 def sessions():

@@ -112,7 +112,7 @@ def act_as_operator() -> None:
 
 def services():
     """The full service (database migrated, catalog loaded, keys ready), for data commands."""
-    from issuer.app import build_services
+    from issuer.composition import build_services
     from issuer.errors import LerError
     act_as_operator()
     try:

@@ -128,11 +128,11 @@ def progress_rebuild(apprentice, sponsor_name) -> None:
 def progress_show(apprentice, sponsor_name, as_json) -> None:
     """Every achievement of APPRENTICE (our id or the sponsor's), with what is still missing."""
     from sqlalchemy import select
-    from issuer.api.sponsor import progress_json
     from issuer.db import session_scope
     from issuer.issuance.services import progress_of
     from issuer.progress.models import Enrollment
     from issuer.progress.services import find_apprentice
+    from issuer.progress.summary import progress_json
     svc = services()
     with session_scope(svc.sessions) as session:
         row = find_apprentice(session, _sponsor(session, sponsor_name), apprentice)
