@@ -124,6 +124,7 @@ def approve_batch(batch_id):
 @bp.get("/batches/<batch_id>/report.csv")
 @allowed("batches")
 def batch_report(batch_id):
+    """Every row of the batch with its outcome, streamed as CSV (cells defused for spreadsheets)."""
     services = web.services()
     with session_scope(services.sessions) as session:
         row = _batch(session, batch_id)
