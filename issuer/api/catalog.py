@@ -24,10 +24,32 @@ def _cached(payload, status=200):
     return response
 
 
-def _published(row, missing: str):
-    """A published program or framework version (cacheable: versions never change), or the 404
-    naming what is not there."""
-    return problem(404, "Not Found", missing) if row is None else _cached(row.document)
+_LOOKUPS = {"framework": (catalog.latest_framework, catalog.framework_version),
+            "program": (catalog.latest_program, catalog.program_version)}
+
+
+def _published(kind: str, document_id: str, version: str | None):
+    """A published program or framework, its latest version or the one named (cacheable: a
+    version never changes), or the 404 naming what is not there."""
+    latest, versioned = _LOOKUPS[kind]
+    with session_scope(_sessions()) as session:
+        if version is None:
+            row, missing = latest(session, document_id), f"no {kind} {document_id}"
+        else:
+            row, missing = versioned(session, document_id, version), f"no version {version} of {kind} {document_id}"
+        return problem(404, "Not Found", missing) if row is None else _cached(row.document)
+
+
+@bp.get("/frameworks/<framework_id>", defaults={"version": None})
+@bp.get("/frameworks/<framework_id>/<version>")
+def framework(framework_id, version):
+    return _published("framework", framework_id, version)
+
+
+@bp.get("/programs/<program_id>", defaults={"version": None})
+@bp.get("/programs/<program_id>/<version>")
+def program(program_id, version):
+    return _published("program", program_id, version)
 
 
 def _member(groups, wanted: str, about: dict, missing: str):
@@ -38,19 +60,6 @@ def _member(groups, wanted: str, about: dict, missing: str):
             if member["id"] == wanted:
                 return _cached({**member, **group, **about})
     return problem(404, "Not Found", missing)
-
-
-@bp.get("/frameworks/<framework_id>")
-def framework_latest(framework_id):
-    with session_scope(_sessions()) as session:
-        return _published(catalog.latest_framework(session, framework_id), f"no framework {framework_id}")
-
-
-@bp.get("/frameworks/<framework_id>/<version>")
-def framework_version(framework_id, version):
-    with session_scope(_sessions()) as session:
-        return _published(catalog.framework_version(session, framework_id, version),
-                          f"no version {version} of framework {framework_id}")
 
 
 def _levels(session, framework_id: str, version: str) -> list:
@@ -73,19 +82,6 @@ def framework_level(framework_id, version, level_id):
         return _member([({}, _levels(session, framework_id, version))], level_id,
                        {"framework": framework_id, "frameworkVersion": version},
                        f"no level {level_id} in {framework_id} version {version}")
-
-
-@bp.get("/programs/<program_id>")
-def program_latest(program_id):
-    with session_scope(_sessions()) as session:
-        return _published(catalog.latest_program(session, program_id), f"no program {program_id}")
-
-
-@bp.get("/programs/<program_id>/<version>")
-def program_version(program_id, version):
-    with session_scope(_sessions()) as session:
-        return _published(catalog.program_version(session, program_id, version),
-                          f"no version {version} of program {program_id}")
 
 
 @bp.get("/programs/<program_id>/<version>/items/<item_id>")

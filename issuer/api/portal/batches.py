@@ -125,9 +125,9 @@ def approve_batch(batch_id):
 @allowed("batches")
 def batch_report(batch_id):
     """Every row of the batch with its outcome, streamed as CSV (cells defused for spreadsheets)."""
-    services = web.services()
-    with session_scope(services.sessions) as session:
-        row = _batch(session, batch_id)
-    response = Response(stream_with_context(batch_results.report_csv(services.sessions, row)), mimetype="text/csv")
+    sessions = web.sessions()
+    with session_scope(sessions) as session:
+        lines = batch_results.report_csv(sessions, _batch(session, batch_id))    # read as it streams
+    response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch_id}-report.csv"'
     return response
