@@ -40,14 +40,14 @@ def _check_role(role: str) -> str:
 def create_staff(session: Session, sponsor: Sponsor, email: str, name: str, role: str) -> tuple[StaffAccount, str]:
     """A new staff account without a password, and its one-time set-password token."""
     email, name, role = normalise_email(email), _clean_name(name), _check_role(role)
-    taken = session.scalars(select(StaffAccount).where(StaffAccount.email == email)).first()
+    # Accounts are the sponsor's own (unique per sponsor and address), so whether the address
+    # has an account at another sponsor changes nothing here: the same new account, the same
+    # answer, the same work. Only this sponsor's own staff list is consulted.
+    taken = session.scalars(select(StaffAccount.id).where(StaffAccount.sponsor_id == sponsor.id,
+                                                          StaffAccount.email == email)).first()
     if taken is not None:
-        # Staff sign in by email alone, so an address has one account on the whole service. The
-        # answer is the same whoever holds it, and says nothing of that account (its sponsor,
-        # name or role): another sponsor's staff stay theirs to know.
-        raise PortalError("this address cannot be given a new account; if they are on your staff already, "
-                          "they are in the list below, otherwise ask them for another address",
-                          status=409, field="email")
+        raise PortalError("this address is on your staff already (see the list below); send them a new "
+                          "password link from there", status=409, field="email")
     staff = StaffAccount(sponsor_id=sponsor.id, email=email, name=name, role=role, active=True)
     session.add(staff)
     session.flush()

@@ -3,7 +3,7 @@ failures), the second factor, and apprentices' single-use magic links."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from sqlalchemy import func, select
@@ -27,7 +27,7 @@ def set_password_with_link(session: Session, token: str, password: str) -> Staff
     staff = session.get(StaffAccount, row.staff_id) if row else None
     if staff is None or not staff.active:
         raise PortalError("this link is not valid any more; ask an administrator for a new one", status=410)
-    staff.password_hash = security.hash_password(password)
+    staff.password_hash = _hashed_for_address(session, staff, password)
     security.end_staff_sessions(session, staff.id)
     audit.record(session, staff.sponsor_id, "staff.password_set", f"staff:{staff.id}", email=staff.email,
                  by=audit.Actor(staff_label(staff), audit.current_actor().ip))
@@ -44,31 +44,61 @@ def change_password(session: Session, actor: StaffView, current: str, new: str,
     problem = security.password_problem(new)
     if problem:
         raise PortalError(problem, field="password")
-    staff.password_hash = security.hash_password(new)
+    staff.password_hash = _hashed_for_address(session, staff, new)
     security.end_staff_sessions(session, staff.id, keep=keep_session)
     audit.record(session, staff.sponsor_id, "staff.password_changed", f"staff:{staff.id}", email=staff.email)
+
+
+def _address_accounts(session: Session, email: str) -> list[StaffAccount]:
+    """Every account of this address, one per sponsor at most (see StaffAccount)."""
+    return list(session.scalars(select(StaffAccount).where(StaffAccount.email == email).order_by(StaffAccount.id)))
+
+
+def _hashed_for_address(session: Session, staff: StaffAccount, password: str) -> str:
+    """The new password's hash, salted like the address's other accounts (security.address_salt)."""
+    others = [a for a in _address_accounts(session, staff.email) if a.id != staff.id]
+    return security.hash_password(password, security.address_salt(others))
 
 
 @dataclass
 class SignInResult:
     staff: StaffAccount | None = None
     wait: int = 0                       # seconds until another attempt is heard
+    # The password is that of accounts at several sponsors: the person chooses which to open.
+    choices: list[StaffAccount] = field(default_factory=list)
 
 
 def authenticate(session: Session, email: str, password: str, ip: str | None) -> SignInResult:
-    """Check a password, slowed down after repeated failures for the account or the address."""
-    account = (email or "").strip().lower()[:320]
-    staff = session.scalars(select(StaffAccount).where(StaffAccount.email == account)).first()
-    security.hold_account(session, staff)
-    wait = security.wait_seconds(session, "password", account, ip)
+    """Check a password against the address's accounts, slowed down after repeated failures for
+    the address or the client. The work is the same for an unknown address, one account or
+    several (security.matching_accounts), so sign-in tells nobody how many sponsors know it."""
+    address = (email or "").strip().lower()[:320]
+    accounts = _address_accounts(session, address)
+    for account in accounts:
+        security.hold_account(session, account)
+    wait = security.wait_seconds(session, "password", address, ip)
     if wait:
         return SignInResult(wait=wait)
-    ok = security.check_password(staff, password or "") and staff.active
-    security.note_attempt(session, "password", account, ip, ok)
-    if not ok:
-        return SignInResult()
-    security.upgrade_hash_if_needed(staff, password)
-    return SignInResult(staff=staff)
+    matched = [a for a in security.matching_accounts(accounts, password or "") if a.active]
+    security.note_attempt(session, "password", address, ip, bool(matched))
+    for account in matched:
+        security.upgrade_hash_if_needed(account, password)
+    if len(matched) > 1:
+        return SignInResult(choices=matched)
+    return SignInResult(staff=matched[0] if matched else None)
+
+
+def choice_tokens(session: Session, accounts: list[StaffAccount]) -> list[tuple[Sponsor, str]]:
+    """For a password that opens accounts at several sponsors: one single-use, short-lived token
+    per account, which the choice page posts back (choose_account) instead of the password."""
+    return [(session.get(Sponsor, a.sponsor_id),
+             security.issue_link_token(session, "choose", security.CHOICE_LIFETIME, staff_id=a.id)) for a in accounts]
+
+
+def choose_account(session: Session, token: str) -> StaffAccount | None:
+    row = security.use_link_token(session, "choose", token)
+    staff = session.get(StaffAccount, row.staff_id) if row else None
+    return staff if staff is not None and staff.active else None
 
 
 def second_factor(session: Session, staff: StaffAccount, code: str, ip: str | None, box: SecretBox) -> SignInResult:

@@ -41,18 +41,42 @@ def login():
         result = signin.authenticate(session, email, password, ip)
         if result.wait:
             return _slow_down("portal/login.html", result.wait, next=target, email=email)
+        if result.choices:
+            # The password is right for accounts at several sponsors (all this person's): which one?
+            return page("portal/login_choose.html", choices=signin.choice_tokens(session, result.choices),
+                        next=target)
         staff = result.staff
         if staff is not None:
-            if staff.totp_secret:
-                token = security.start_session(session, sponsor_id=staff.sponsor_id, staff_id=staff.id, ip=ip,
-                                               second_factor_pending=True)
-                destination = url_for("portal.login_code", next=target)
-            else:
-                token, destination = signin.signed_in(session, staff, ip), target
+            token, destination = _open(session, staff, ip, target)
     if staff is None:
         # Committed above: the failure counts toward the delay even though the page says no.
         return page("portal/login.html", 401, error="That email and password do not match an active account.",
                     next=target, email=email)
+    return _start(destination, token)
+
+
+def _open(session, staff, ip: str | None, target: str) -> tuple[str, str]:
+    """The session a right password opens: whole, or waiting for the second factor."""
+    if staff.totp_secret:
+        token = security.start_session(session, sponsor_id=staff.sponsor_id, staff_id=staff.id, ip=ip,
+                                       second_factor_pending=True)
+        return token, url_for("portal.login_code", next=target)
+    return signin.signed_in(session, staff, ip), target
+
+
+@bp.post("/login/choose")
+@web.public
+def login_choose():
+    """The sponsor chosen after a password that opens accounts at several of them."""
+    target = web.safe_next(request.values.get("next"), url_for("portal.home"))
+    ip = web.client_ip()
+    with session_scope(web.sessions()) as session:
+        staff = signin.choose_account(session, web.form("choice", 100))
+        if staff is not None:
+            token, destination = _open(session, staff, ip, target)
+    if staff is None:
+        return page("portal/login.html", 410, error="That choice has expired. Sign in again.", next=target,
+                    email="")
     return _start(destination, token)
 
 
