@@ -29,11 +29,9 @@ web.install(bp, DOOR)
 
 @bp.before_request
 def require_apprentice():
-    if web.view_is_public():
-        return None
-    signed = g.signed
-    if signed is None or signed.apprentice_id is None:
-        return web.login_redirect(DOOR)
+    signed, elsewhere = web.signed_member(DOOR, "apprentice_id")
+    if signed is None:
+        return elsewhere
     g.apprentice_id = signed.apprentice_id
     with session_scope(web.sessions()) as session:
         act_as(signin.apprentice_label(session.get(Apprentice, signed.apprentice_id)))

@@ -143,6 +143,18 @@ def sign_out(door: Door):
     return response
 
 
+def signed_member(door: Door, member: str):
+    """before_request of a portal: (its open session, None) when the view needs one and a session
+    of this portal's kind (`member`: "staff_id" or "apprentice_id") is open; (None, the way to the
+    sign-in page) when none is; (None, None) for a public view."""
+    if view_is_public():
+        return None, None
+    signed = g.signed
+    if signed is None or getattr(signed, member) is None:
+        return None, login_redirect(door)
+    return signed, None
+
+
 def login_redirect(door: Door):
     return redirect(url_for(door.login_endpoint, next=request.full_path if request.method == "GET" else None))
 

@@ -50,11 +50,9 @@ NOTICES = {
 
 @bp.before_request
 def require_staff():
-    if web.view_is_public():
-        return None
-    signed = g.signed
-    if signed is None or signed.staff_id is None:
-        return web.login_redirect(DOOR)
+    signed, elsewhere = web.signed_member(DOOR, "staff_id")
+    if signed is None:
+        return elsewhere
     if signed.second_factor_pending:
         return redirect(url_for("portal.login_code"))
     with session_scope(web.sessions()) as session:
