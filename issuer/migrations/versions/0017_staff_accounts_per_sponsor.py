@@ -5,6 +5,7 @@ Revision ID: 0017
 Revises: 0014
 Create Date: 2026-12-06
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
@@ -29,7 +30,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Refused by the database while one address has accounts at two sponsors: merge them first.
+    # The older schema has one account per address. The address's first account keeps it; the
+    # others (other sponsors' accounts of the same person) are renamed "<address>#<id>", which
+    # no sign-in accepts: a downgrade loses their sign-in, never a row, a session or an audit trail.
+    op.execute(sa.text("UPDATE portal_staff SET email = substr(email, 1, 300) || '#' || CAST(id AS VARCHAR(12)) "
+                       "WHERE id NOT IN (SELECT first.id FROM (SELECT MIN(id) AS id FROM portal_staff "
+                       "GROUP BY email) AS first)"))
     with op.batch_alter_table("portal_staff", naming_convention=_SQLITE_NAMES) as batch_op:
         batch_op.drop_index("ix_portal_staff_email")
         batch_op.drop_constraint("uq_portal_staff_sponsor_email", type_="unique")
