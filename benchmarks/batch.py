@@ -155,7 +155,7 @@ def run(args) -> dict:
         os.environ.pop("LER_REDIS_URL", None)
 
     from batch_support import cohort_csv, make_cohort
-    from issuer.app import build_services
+    from issuer.composition import build_services
     from issuer.config import Config
     from issuer.db import session_scope
     from issuer.sponsors.services import create_sponsor

@@ -161,7 +161,7 @@ def run(args) -> dict:
         os.environ.pop(name, None)
     os.environ.update({k: v for k, v in env.items() if k.startswith("LER_")})
 
-    from issuer.app import build_services
+    from issuer.composition import build_services
     from issuer.config import Config
 
     services = build_services(Config.from_env())

@@ -31,7 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from issuer.app import build_services, create_app  # noqa: E402
+from issuer.app import create_app  # noqa: E402
+from issuer.composition import build_services  # noqa: E402
 from issuer.config import Config  # noqa: E402
 from issuer.db import session_scope  # noqa: E402
 from issuer.sponsors.services import create_sponsor  # noqa: E402

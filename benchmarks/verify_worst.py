@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import base58  # noqa: E402
 
-from issuer.app import build_services, create_app  # noqa: E402
+from issuer.app import create_app  # noqa: E402
+from issuer.composition import build_services  # noqa: E402
 from issuer.config import Config  # noqa: E402
 from issuer.db import session_scope  # noqa: E402
 from issuer.proofs import data_integrity, ld  # noqa: E402

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from issuer.app import build_services, create_app
+from issuer.app import create_app
+from issuer.composition import build_services
 from issuer.cli import main
 from issuer.config import Config
 

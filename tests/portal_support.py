@@ -12,7 +12,8 @@ from email import message_from_bytes, policy
 from aiosmtpd.controller import Controller
 
 from issuer.db import session_scope
-from issuer.portal.services import create_staff, set_password_with_link
+from issuer.portal.accounts import create_staff
+from issuer.portal.signin import set_password_with_link
 from issuer.sponsors.services import create_sponsor, find_sponsor
 
 PASSWORD = "a long enough passphrase"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from issuer.app import build_services, create_app
+from issuer.app import create_app
+from issuer.composition import build_services
 from issuer.config import Config
 from issuer.db import session_scope
 from issuer.programs import catalog

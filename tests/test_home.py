@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from issuer.app import build_services, create_app
+from issuer.app import create_app
+from issuer.composition import build_services
 from issuer.config import Config
 
 from browser_support import PHONE, browser, server  # noqa: F401 (fixtures)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from issuer.app import build_services, create_app
+from issuer.app import create_app
+from issuer.composition import build_services
 from issuer.config import Config
 from issuer.db import session_scope
 from issuer.delivery import exchanges

@@ -11,7 +11,8 @@ import uuid
 
 import pytest
 
-from issuer.app import build_services, create_app
+from issuer.app import create_app
+from issuer.composition import build_services
 from issuer.config import Config
 from issuer.delivery.baking import bake_png
 from issuer.proofs import data_integrity

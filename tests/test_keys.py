@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from issuer.app import build_services
+from issuer.composition import build_services
 from issuer.config import Config
 from issuer.errors import KeyError_
 from issuer.proofs.keys import KeyStore

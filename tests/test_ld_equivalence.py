@@ -142,10 +142,10 @@ def _strings(value):
 
 
 def fast_path_taken(document, loader=LOADER) -> bool:
-    processor = jsonld_fast._Processor(loader, True)
+    processor = jsonld_fast.Processor(loader, True)
     try:
-        return jsonld_fast._canonize_simple(processor.quads_fast(processor.expand_fast(document))) is not None
-    except jsonld_fast._Unsupported:
+        return jsonld_fast.rdfc_first_degree(processor.to_rdf_fast(processor.expand_fast(document))) is not None
+    except jsonld_fast.Unsupported:
         return False
 
 
@@ -701,17 +701,17 @@ def test_concurrent_calls_agree():
 
 
 def test_caches_are_bounded_and_per_loader():
-    cache = jsonld_fast._BoundedDict(3)
+    cache = jsonld_fast.BoundedDict(3)
     for i in range(10):
         cache[i] = i
         assert len(cache) <= 3
     loader = _loader()
     ld.canonize(ob_credential(), loader)
-    state = jsonld_fast._state_for(loader)
-    assert state is jsonld_fast._state_for(loader) and state is not jsonld_fast._state_for(LOADER)
+    state = jsonld_fast.state_for(loader)
+    assert state is jsonld_fast.state_for(loader) and state is not jsonld_fast.state_for(LOADER)
     assert all(len(c) <= c.limit for c in (state.contexts, state.terms, state.resolved))
-    count = len(jsonld_fast._states)
+    count = len(jsonld_fast.states)
     del loader, state
     import gc
     gc.collect()
-    assert len(jsonld_fast._states) == count - 1  # a loader's caches go with it
+    assert len(jsonld_fast.states) == count - 1  # a loader's caches go with it

@@ -432,7 +432,7 @@ def test_the_wallet_tells_what_became_of_the_credential(client, services, issued
 
     from issuer.db import session_scope
     from issuer.audit.models import AuditEvent
-    from issuer.portal.services import claimed
+    from issuer.portal.visibility import claimed
 
     made = _offer(client, issued)
     wallet = Wallet(client)

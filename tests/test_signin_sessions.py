@@ -1,22 +1,26 @@
 """Sessions and sign-in: `next` normalised before it is checked, other sessions ended by a
 password change or by turning the second factor off, a sign-in throttle that holds under
-concurrency, and staff creation that says nothing of another sponsor's account."""
+concurrency, and staff creation that says nothing of another sponsor's account (accounts are per
+sponsor; one password at two sponsors asks which console)."""
 
 from __future__ import annotations
 
 import re
+import statistics
 import threading
+import time
+import uuid
 
 import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from issuer.db import session_scope
-from issuer.portal import services as portal
+from issuer.portal import signin
 from issuer.portal.models import LoginAttempt
 from issuer.portal.security import FREE_FAILURES
 
-from portal_support import PASSWORD, Signed, csrf_of, make_tenant
+from portal_support import PASSWORD, Signed, csrf_of, make_staff, make_tenant
 
 
 @pytest.mark.parametrize("next_", ["/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example",
@@ -94,7 +98,7 @@ def test_the_sign_in_throttle_holds_under_concurrency(services):
     def attempt(n):
         barrier.wait()
         with session_scope(services.sessions) as session:
-            result = portal.authenticate(session, tenant.administrator, f"wrong password {n}", f"10.0.0.{n}")
+            result = signin.authenticate(session, tenant.administrator, f"wrong password {n}", f"10.0.0.{n}")
             outcomes.append(result.wait)
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(30)]
@@ -109,16 +113,122 @@ def test_the_sign_in_throttle_holds_under_concurrency(services):
     assert checked == FREE_FAILURES == sum(1 for w in outcomes if w == 0)
 
 
+def _staff_page_normalised(response, tenant, address: str) -> str:
+    """The staff page with what differs by sponsor or by chance (names, addresses, the one-time
+    token, the form token, ids, sign-in times) replaced, to compare two answers."""
+    text = response.get_data(as_text=True)
+    for value, mark in ((tenant.name, "SPONSOR"), (tenant.administrator, "ADMIN"), (address, "ADDRESS")):
+        text = text.replace(value, mark)
+    text = re.sub(r"/portal/password/[\w-]+", "/portal/password/TOKEN", text)
+    text = re.sub(r'name="csrf_token" value="[^"]+"', "CSRF", text)
+    text = re.sub(r'(\w+=")([^"]*)(")', lambda m: m.group(1) + re.sub(r"\d+", "N", m.group(2)) + m.group(3),
+                  text)                                  # ids in element ids, form actions, values
+    return re.sub(r"Last sign-in [^<]+", "Last sign-in WHEN", text)
+
+
+def _create(admin, address: str):
+    started = time.perf_counter()
+    response = admin.post("/portal/staff", {"name": "Someone", "email": address, "role": "viewer"})
+    return response, time.perf_counter() - started
+
+
 def test_creating_staff_with_another_sponsors_email_says_nothing_of_that_account(app, services):
+    """Accounts are each sponsor's own: an address with an account at sponsor A is added at
+    sponsor B exactly as a new address is at sponsor C (same status, same page, same work), and
+    the person signs in to either with that account's own password."""
+    a, b, c = make_tenant(services), make_tenant(services), make_tenant(services)
+    used = a.administrator
+    fresh = f"new-{uuid.uuid4().hex[:8]}@example.org"
+    admin_b, admin_c = Signed(app, b.administrator), Signed(app, c.administrator)
+    taken_elsewhere, _ = _create(admin_b, used)
+    unused, _ = _create(admin_c, fresh)
+    assert taken_elsewhere.status_code == unused.status_code == 200
+    assert _staff_page_normalised(taken_elsewhere, b, used) == _staff_page_normalised(unused, c, fresh)
+    assert a.name not in taken_elsewhere.get_data(as_text=True)
+    # Only the sponsor's own staff count: the same address twice at B is refused, naming B's list.
+    again = admin_b.post("/portal/staff", {"name": "Someone", "email": used, "role": "viewer"})
+    assert again.status_code == 409 and "on your staff already" in again.get_data(as_text=True)
+
+    # The same work either way: addresses with accounts elsewhere and new ones, interleaved.
+    elsewhere = [make_staff(services, a.name, "viewer") for _ in range(5)]
+    times = {"used": [], "unused": []}
+    for address in elsewhere:
+        for kind, email in (("used", address), ("unused", f"n-{uuid.uuid4().hex[:8]}@example.org")):
+            response, seconds = _create(admin_b, email)
+            assert response.status_code == 200
+            times[kind].append(seconds)
+    used_median, unused_median = (statistics.median(times[k]) for k in ("used", "unused"))
+    assert 0.5 < used_median / unused_median < 2, times
+
+    # Each account has its own password: A's still opens A; B's, once set, opens B.
+    link = re.search(r"/portal/password/[\w-]+", taken_elsewhere.get_data(as_text=True)).group(0)
+    client = app.test_client()
+    form = client.get(link)
+    other_password = "another long passphrase"
+    assert client.post(link, data={"csrf_token": csrf_of(form), "password": other_password,
+                                   "again": other_password}).status_code == 303
+    for password, sponsor in ((PASSWORD, a.name), (other_password, b.name)):
+        signed = app.test_client()
+        page = signed.get("/portal/login")
+        response = signed.post("/portal/login", data={"csrf_token": csrf_of(page), "email": used,
+                                                      "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        assert f"Staff of {sponsor}" in signed.get("/portal/staff").get_data(as_text=True) or \
+            sponsor in signed.get("/portal/apprentices").get_data(as_text=True)
+
+
+def test_one_password_for_two_sponsors_asks_which_console(app, services):
+    """The same person, the same password at two sponsors: after the password, a choice of the
+    two (no one else sees it: it follows the right password), each choice usable once."""
     a, b = make_tenant(services), make_tenant(services)
     admin_b = Signed(app, b.administrator)
-    taken_elsewhere = admin_b.post("/portal/staff", {"name": "Someone", "email": a.administrator,
-                                                     "role": "viewer"})
-    own = admin_b.post("/portal/staff", {"name": "Someone", "email": b.administrator, "role": "viewer"})
-    assert taken_elsewhere.status_code == own.status_code == 409
-    text = taken_elsewhere.get_data(as_text=True)
-    assert a.name not in text and a.administrator not in text.split('<div class="error"')[1].split("</div>")[0]
+    created = admin_b.post("/portal/staff", {"name": "Ada Admin", "email": a.administrator, "role": "coordinator"})
+    link = re.search(r"/portal/password/[\w-]+", created.get_data(as_text=True)).group(0)
+    client = app.test_client()
+    form = client.get(link)
+    assert client.post(link, data={"csrf_token": csrf_of(form), "password": PASSWORD,
+                                   "again": PASSWORD}).status_code == 303
 
-    def message(response):
-        return re.search(r'class="error"[^>]*>(.*?)<', response.get_data(as_text=True), re.S).group(1)
-    assert message(taken_elsewhere) == message(own)      # whoever holds the address, the same answer
+    page = client.get("/portal/login")
+    choice = client.post("/portal/login", data={"csrf_token": csrf_of(page), "email": a.administrator,
+                                                "password": PASSWORD})
+    text = choice.get_data(as_text=True)
+    assert choice.status_code == 200 and a.name in text and b.name in text
+    tokens = dict(re.findall(r'name="choice" value="([^"]+)">\s*<button type="submit">([^<]+)<', text))
+    token_b = next(token for token, name in tokens.items() if name == b.name)
+    chosen = client.post("/portal/login/choose", data={"csrf_token": csrf_of(choice), "choice": token_b})
+    assert chosen.status_code == 303
+    assert "Coordinator" in client.get("/portal/account").get_data(as_text=True)
+    assert b.name in client.get("/portal/apprentices").get_data(as_text=True)
+    replay = app.test_client()
+    page = replay.get("/portal/login")
+    assert replay.post("/portal/login/choose", data={"csrf_token": csrf_of(page),
+                                                     "choice": token_b}).status_code == 410
+    # A wrong password shows no choice, and names no sponsor.
+    wrong = app.test_client()
+    page = wrong.get("/portal/login")
+    refused = wrong.post("/portal/login", data={"csrf_token": csrf_of(page), "email": a.administrator,
+                                                "password": "not the password at all"})
+    assert refused.status_code == 401 and a.name not in refused.get_data(as_text=True) \
+        and b.name not in refused.get_data(as_text=True)
+
+
+def test_ler_staff_create_takes_an_address_used_at_another_sponsor(cli, services):
+    a = make_tenant(services)
+    sponsor = f"Cli Sponsor {uuid.uuid4().hex[:6]}"
+    assert cli("sponsors", "create", sponsor).exit_code == 0
+    fresh = f"new-{uuid.uuid4().hex[:8]}@example.org"
+    outputs = []
+    for address in (a.administrator, fresh):
+        result = cli("staff", "create", "--sponsor", sponsor, "--email", address, "--role", "viewer")
+        assert result.exit_code == 0, result.output
+        outputs.append(re.sub(r"/portal/password/\S+", "TOKEN", result.output.replace(address, "ADDRESS")))
+    assert outputs[0] == outputs[1]
+    assert cli("staff", "create", "--sponsor", sponsor, "--email", fresh, "--role", "viewer").exit_code == 1
+    # The operator, who sees every sponsor, names the one whose account gets a new link.
+    ambiguous = cli("staff", "password-link", "--email", a.administrator)
+    assert ambiguous.exit_code == 1 and "--sponsor" in ambiguous.output
+    assert cli("staff", "password-link", "--email", a.administrator, "--sponsor", sponsor).exit_code == 0
+    assert cli("staff", "password-link", "--email", fresh).exit_code == 0
+
+

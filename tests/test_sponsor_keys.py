@@ -140,7 +140,7 @@ def test_migration_0012_marks_the_sponsors_of_its_time_and_start_makes_their_key
     documents keep those keys, retired), and the next start gives each a key of its own."""
     from sqlalchemy import create_engine, text
     from issuer import db
-    from issuer.app import build_services
+    from issuer.composition import build_services
     from issuer.proofs.keys import KeyStore
     KeyStore(config.keys_dir, config.key_passphrase).ensure_active()     # the platform key of that time
     db.upgrade(database_url)

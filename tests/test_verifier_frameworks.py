@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from issuer.app import build_services, create_app
+from issuer.app import create_app
+from issuer.composition import build_services
 from issuer.config import Config
 from issuer.db import session_scope
 from issuer.programs import catalog

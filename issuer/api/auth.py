@@ -8,10 +8,11 @@ anonymous first, and forgets it when the request ends).
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 
 from issuer import audit
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.sponsors.services import sponsor_for_key
 
@@ -21,7 +22,7 @@ def require_sponsor():
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key:
         return problem(401, "Unauthorized", "send 'Authorization: Bearer <API key>'")
-    with session_scope(current_app.extensions["ler"].sessions) as session:
+    with session_scope(_services().sessions) as session:
         sponsor = sponsor_for_key(session, key.strip())
         if sponsor is None:
             return problem(401, "Unauthorized", "unknown or revoked API key")

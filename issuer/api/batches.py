@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, g, jsonify, render_template, request
 from sqlalchemy import select
 
 from issuer.api.auth import require_sponsor
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.batch import intake, jobs, results
 from issuer.batch.models import Batch
 from issuer.db import reading, session_scope
@@ -28,9 +29,6 @@ bp = Blueprint("batches", __name__)
 SPOOL_BYTES = 1024 * 1024
 MAX_SHOWN_ERRORS = 1000
 
-
-def _services():
-    return current_app.extensions["ler"]
 
 
 @bp.before_request

@@ -3,9 +3,10 @@ URL, so that credential alignments point at something real that never changes.""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.programs import catalog
 
@@ -13,7 +14,7 @@ bp = Blueprint("catalog", __name__)
 
 
 def _sessions():
-    return current_app.extensions["ler"].sessions
+    return _services().sessions
 
 
 def _cached(payload, status=200):
@@ -23,75 +24,73 @@ def _cached(payload, status=200):
     return response
 
 
-@bp.get("/frameworks/<framework_id>")
-def framework_latest(framework_id):
+_LOOKUPS = {"framework": (catalog.latest_framework, catalog.framework_version),
+            "program": (catalog.latest_program, catalog.program_version)}
+
+
+def _published(kind: str, document_id: str, version: str | None):
+    """A published program or framework, its latest version or the one named (cacheable: a
+    version never changes), or the 404 naming what is not there."""
+    latest, versioned = _LOOKUPS[kind]
     with session_scope(_sessions()) as session:
-        row = catalog.latest_framework(session, framework_id)
-        if row is None:
-            return problem(404, "Not Found", f"no framework {framework_id}")
-        return _cached(row.document)
+        if version is None:
+            row, missing = latest(session, document_id), f"no {kind} {document_id}"
+        else:
+            row, missing = versioned(session, document_id, version), f"no version {version} of {kind} {document_id}"
+        return problem(404, "Not Found", missing) if row is None else _cached(row.document)
 
 
+@bp.get("/frameworks/<framework_id>", defaults={"version": None})
 @bp.get("/frameworks/<framework_id>/<version>")
-def framework_version(framework_id, version):
-    with session_scope(_sessions()) as session:
-        row = catalog.framework_version(session, framework_id, version)
-        if row is None:
-            return problem(404, "Not Found", f"no version {version} of framework {framework_id}")
-        return _cached(row.document)
+def framework(framework_id, version):
+    return _published("framework", framework_id, version)
+
+
+@bp.get("/programs/<program_id>", defaults={"version": None})
+@bp.get("/programs/<program_id>/<version>")
+def program(program_id, version):
+    return _published("program", program_id, version)
+
+
+def _member(groups, wanted: str, about: dict, missing: str):
+    """One member of a published document by its id: `groups` are (what to add about the group,
+    its members), `about` says whose version it is."""
+    for group, members in groups:
+        for member in members:
+            if member["id"] == wanted:
+                return _cached({**member, **group, **about})
+    return problem(404, "Not Found", missing)
+
+
+def _levels(session, framework_id: str, version: str) -> list:
+    row = catalog.framework_version(session, framework_id, version)
+    return row.document["levels"] if row else []
 
 
 @bp.get("/frameworks/<framework_id>/<version>/statements/<statement_id>")
 def framework_statement(framework_id, version, statement_id):
     with session_scope(_sessions()) as session:
-        row = catalog.framework_version(session, framework_id, version)
-        for level in (row.document["levels"] if row else []):
-            for statement in level["statements"]:
-                if statement["id"] == statement_id:
-                    return _cached({**statement, "level": level["id"], "levelLabel": level["label"],
-                                    "framework": framework_id, "frameworkVersion": version})
-        return problem(404, "Not Found", f"no statement {statement_id} in {framework_id} version {version}")
+        groups = [({"level": level["id"], "levelLabel": level["label"]}, level["statements"])
+                  for level in _levels(session, framework_id, version)]
+        return _member(groups, statement_id, {"framework": framework_id, "frameworkVersion": version},
+                       f"no statement {statement_id} in {framework_id} version {version}")
 
 
 @bp.get("/frameworks/<framework_id>/<version>/levels/<level_id>")
 def framework_level(framework_id, version, level_id):
     with session_scope(_sessions()) as session:
-        row = catalog.framework_version(session, framework_id, version)
-        for level in (row.document["levels"] if row else []):
-            if level["id"] == level_id:
-                return _cached({**level, "framework": framework_id, "frameworkVersion": version})
-        return problem(404, "Not Found", f"no level {level_id} in {framework_id} version {version}")
-
-
-@bp.get("/programs/<program_id>")
-def program_latest(program_id):
-    with session_scope(_sessions()) as session:
-        row = catalog.latest_program(session, program_id)
-        if row is None:
-            return problem(404, "Not Found", f"no program {program_id}")
-        return _cached(row.document)
-
-
-@bp.get("/programs/<program_id>/<version>")
-def program_version(program_id, version):
-    with session_scope(_sessions()) as session:
-        row = catalog.program_version(session, program_id, version)
-        if row is None:
-            return problem(404, "Not Found", f"no version {version} of program {program_id}")
-        return _cached(row.document)
+        return _member([({}, _levels(session, framework_id, version))], level_id,
+                       {"framework": framework_id, "frameworkVersion": version},
+                       f"no level {level_id} in {framework_id} version {version}")
 
 
 @bp.get("/programs/<program_id>/<version>/items/<item_id>")
 def program_item(program_id, version, item_id):
     with session_scope(_sessions()) as session:
         row = catalog.program_version(session, program_id, version)
-        if row is not None:
-            document = row.document
-            groups = [("work_process", document.get("work_processes") or []),
-                      ("competency", document.get("competencies") or []),
-                      ("course", (document.get("related_instruction") or {}).get("courses") or [])]
-            for kind, items in groups:
-                for item in items:
-                    if item["id"] == item_id:
-                        return _cached({**item, "kind": kind, "program": program_id, "programVersion": version})
-        return problem(404, "Not Found", f"no item {item_id} in program {program_id} version {version}")
+        document = row.document if row is not None else {}
+        groups = [({"kind": "work_process"}, document.get("work_processes") or []),
+                  ({"kind": "competency"}, document.get("competencies") or []),
+                  ({"kind": "course"}, (document.get("related_instruction") or {}).get("courses") or [])]
+        return _member(groups, item_id, {"program": program_id, "programVersion": version},
+                       f"no item {item_id} in program {program_id} version {version}")

@@ -3,11 +3,12 @@ OpenID4VCI offer (optionally with a transaction code, optionally emailed to the 
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from issuer.api.auth import require_sponsor
 from issuer.api.jsonbody import json_object
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.delivery import claims
 from issuer.delivery.mail import MailError
 
@@ -23,7 +24,7 @@ def offer(credential_id):
         if not isinstance(value, bool):
             return problem(422, "Unprocessable Entity", f"{name} must be true or false", field=name)
     try:
-        result = claims.prepare(current_app.extensions["ler"], credential_id, sponsor_id=g.sponsor_id, **flags)
+        result = claims.prepare(_services(), credential_id, sponsor_id=g.sponsor_id, **flags)
     except claims.ClaimError as exc:
         return problem(exc.status, {404: "Not Found", 409: "Conflict"}.get(exc.status, "Unprocessable Entity"),
                        str(exc))

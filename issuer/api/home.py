@@ -4,10 +4,11 @@ account yet, how the operator creates the first sponsor and administrator."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from sqlalchemy import exists, select
 
 from issuer.api.pages import _page
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.portal.models import StaffAccount
 
@@ -16,7 +17,7 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def home():
-    services = current_app.extensions["ler"]
+    services = _services()
     with session_scope(services.sessions) as session:
         has_staff = session.scalar(select(exists().where(StaffAccount.id.isnot(None))))
     return _page("home.html", did=services.identity.did, has_staff=has_staff)

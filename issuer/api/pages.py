@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from issuer.api.auth import require_sponsor
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.delivery import badge, baking, claims, copies, exchanges, oid4vci, pdf, qr
 from issuer.delivery.models import ClaimLink
@@ -27,9 +28,6 @@ bp = Blueprint("pages", __name__)
 
 JSON_TYPES = ("application/ld+json", "application/json")
 
-
-def _services():
-    return current_app.extensions["ler"]
 
 
 def _page(template: str, status: int = 200, *, form_action: str = "'none'", **context) -> Response:

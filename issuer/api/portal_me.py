@@ -14,7 +14,7 @@ from issuer.api.auth import act_as
 from issuer.db import session_scope
 from issuer.delivery import claims, copies, mail
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import security, services as portal
+from issuer.portal import progress_view, security, signin, visibility
 from issuer.portal.transcript import transcript
 from issuer.progress.models import Apprentice
 from issuer.rules import OCCUPATION
@@ -29,14 +29,12 @@ web.install(bp, DOOR)
 
 @bp.before_request
 def require_apprentice():
-    if web.view_is_public():
-        return None
-    signed = g.signed
-    if signed is None or signed.apprentice_id is None:
-        return web.login_redirect(DOOR)
+    signed, elsewhere = web.signed_member(DOOR, "apprentice_id")
+    if signed is None:
+        return elsewhere
     g.apprentice_id = signed.apprentice_id
     with session_scope(web.sessions()) as session:
-        act_as(portal.apprentice_label(session.get(Apprentice, signed.apprentice_id)))
+        act_as(signin.apprentice_label(session.get(Apprentice, signed.apprentice_id)))
     return None
 
 
@@ -56,13 +54,13 @@ def login():
         return page("portal/me_login.html", 503,
                     error="Sign-in links cannot be sent: this service has no email set up. Ask your sponsor.")
     with session_scope(services.sessions) as session:
-        links = [(a.email, a.name, s.name, t) for a, s, t in portal.magic_links(session, web.form("email", 320),
+        links = [(a.email, a.name, s.name, t) for a, s, t in signin.magic_links(session, web.form("email", 320),
                                                                                  web.client_ip())]
     minutes = int(security.MAGIC_LINK_LIFETIME.total_seconds() // 60)
     for email, name, sponsor, token in links:
         url = f"{config.base_url}{url_for('me.link', token=token)}"
         try:
-            mail.send(config, portal.magic_link_message(config, to=email, apprentice=name, sponsor=sponsor,
+            mail.send(config, signin.magic_link_message(config, to=email, apprentice=name, sponsor=sponsor,
                                                         url=url, minutes=minutes))
         except mail.MailError:
             current_app.logger.exception("a sign-in link could not be sent")
@@ -78,7 +76,7 @@ def link(token):
             if security.peek_link_token(session, "apprentice", token) is None:
                 abort(410, "This sign-in link is used up or has expired. Ask for a new one.")
             return page("portal/me_link.html", token=token)
-        signed = portal.apprentice_signed_in(session, token, web.client_ip())
+        signed = signin.apprentice_signed_in(session, token, web.client_ip())
     if signed is None:
         abort(410, "This sign-in link is used up or has expired. Ask for a new one.")
     response = redirect(url_for("me.home"), code=303)
@@ -95,9 +93,10 @@ def logout():
 
 def _mine(session):
     apprentice = session.get(Apprentice, g.apprentice_id)
-    enrollments = portal.enrollments_of(session, [apprentice.id]).get(apprentice.id, [])
+    enrollments = visibility.enrollments_of(session, [apprentice.id]).get(apprentice.id, [])
     return (apprentice, session.get(Sponsor, apprentice.sponsor_id),
-            [portal.program_progress(session, e) for e in enrollments], portal.credentials_of(session, apprentice))
+            [progress_view.program_progress(session, e) for e in enrollments],
+            visibility.credentials_of(session, apprentice))
 
 
 def _listed(session, credentials: list[IssuedCredential]) -> list[dict]:

@@ -15,9 +15,11 @@ from flask import Blueprint, Response, abort, current_app, g, make_response, red
     send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 
+from issuer.api.context import services
 from issuer.db import session_scope
 from issuer.portal import security
-from issuer.portal.services import PortalError, number, percent, when
+from issuer.portal.roles import PortalError
+from issuer.portal.progress_view import number, percent, when
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -38,10 +40,6 @@ class Door:
     max_age: int
     # Endpoints that take files past the general body limit (batches), from signed-in users only.
     large_uploads: tuple[str, ...] = ()
-
-
-def services():
-    return current_app.extensions["ler"]
 
 
 def sessions():
@@ -143,6 +141,18 @@ def sign_out(door: Door):
     response = redirect(url_for(door.login_endpoint), code=303)
     response.delete_cookie(door.cookie, path=door.path)
     return response
+
+
+def signed_member(door: Door, member: str):
+    """before_request of a portal: (its open session, None) when the view needs one and a session
+    of this portal's kind (`member`: "staff_id" or "apprentice_id") is open; (None, the way to the
+    sign-in page) when none is; (None, None) for a public view."""
+    if view_is_public():
+        return None, None
+    signed = g.signed
+    if signed is None or getattr(signed, member) is None:
+        return None, login_redirect(door)
+    return signed, None
 
 
 def login_redirect(door: Door):

@@ -13,21 +13,20 @@ from sqlalchemy import select
 
 from issuer.api.auth import require_sponsor
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.issuance.services import progress_of
 from issuer.progress import services
 from issuer.progress.models import Enrollment
 from issuer.progress.validation import EntryError, parse_date
+from issuer.progress.summary import progress_json
 from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
 from issuer.programs import catalog
 
 bp = Blueprint("sponsor", __name__, url_prefix="/api/v1")
 
-
-def _services():
-    return current_app.extensions["ler"]
 
 
 bp.before_request(require_sponsor)
@@ -147,25 +146,6 @@ def _entry_ref(body: dict) -> str | None:
     if ref is not None and not isinstance(ref, str):
         abort(problem(422, "Unprocessable Entity", "entry_ref must be a string", field="entry_ref"))
     return ref or None
-
-
-def progress_json(enrollment, progress) -> dict:
-    """Totals as JSON: figures as strings (hours are decimals), lists and objects kept, so the
-    RTI of each enrolment year reads as a list of years."""
-    return {"program": enrollment.program_id, "totals": {k: _figures(v) for k, v in progress.totals.items()},
-            "achievements": [{"key": a.key, "kind": a.kind, "title": a.title, "earned": a.earned,
-                              "done": str(a.done), "needed": str(a.needed), "missing": list(a.missing)}
-                             for a in progress.achievements]}
-
-
-def _figures(value):
-    if isinstance(value, dict):
-        return {str(k): _figures(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_figures(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    return str(value)
 
 
 @bp.get("/apprentices/<apprentice_id>/progress")

@@ -13,20 +13,18 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from issuer.api.auth import require_sponsor
 from issuer.api.jsonbody import json_object
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.status import lists, services as status_services
 from issuer.status.services import StatusError
 
 bp = Blueprint("status", __name__)
 
-
-def _services():
-    return current_app.extensions["ler"]
 
 
 def status_problem(exc: StatusError):

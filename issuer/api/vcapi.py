@@ -26,6 +26,7 @@ from flask import Blueprint, abort, current_app, g, jsonify
 from issuer.api.jsonbody import json_object
 from issuer.api.problems import problem
 from issuer.api.status import sponsor_only, status_problem
+from issuer.api.context import services as _services
 from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL
 from issuer.db import session_scope
 from issuer.errors import KeyError_, LerError
@@ -57,9 +58,6 @@ def openapi():
     """The OpenAPI 3.0 description of the VC-API, status and verification endpoints."""
     return jsonify(_openapi())
 
-
-def _services():
-    return current_app.extensions["ler"]
 
 
 def _options(body: dict) -> dict:

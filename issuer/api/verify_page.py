@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from issuer.api.pages import state_of
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.verify.result import PASS
@@ -28,7 +29,7 @@ LABELS = {"pass": "Passed", "warning": "Check this", "fail": "Failed", "skipped"
 
 
 def _render(status: int = 200, **context) -> Response:
-    services = current_app.extensions["ler"]
+    services = _services()
     html = render_template("verify.html", service_name=services.config.service_name, labels=LABELS,
                            base_url=services.config.base_url, **context)
     response = Response(html, status=status, mimetype="text/html")
@@ -41,7 +42,7 @@ def _render(status: int = 200, **context) -> Response:
 
 def _from_link(link: str):
     """(credential document, None) for a link to one of our credential pages, else (None, error)."""
-    services = current_app.extensions["ler"]
+    services = _services()
     ours, given = urlsplit(services.config.base_url), urlsplit(link.strip())
     match = _CREDENTIAL_PATH.fullmatch(given.path)
     if (given.scheme, given.netloc) != (ours.scheme, ours.netloc) or match is None:

@@ -10,14 +10,12 @@ from flask import Blueprint, current_app, jsonify, request
 
 from issuer.api.jsonbody import json_object
 from issuer.api.problems import problem
+from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.delivery import exchanges, oid4vci
 
 bp = Blueprint("wallet", __name__)
 
-
-def _services():
-    return current_app.extensions["ler"]
 
 
 def _no_store(response):

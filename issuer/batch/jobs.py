@@ -76,7 +76,7 @@ def use_services(services) -> None:
 def run_job(batch_id: str) -> str:
     """The RQ job (services are built once per worker process, from its environment)."""
     if _worker_services is None:
-        from issuer.app import build_services
+        from issuer.composition import build_services
         from issuer.config import Config
         use_services(build_services(Config.from_env()))
     return runner.run(_worker_services, batch_id)

@@ -45,6 +45,7 @@ from issuer.progress import importer
 from issuer.progress.models import Apprentice
 from issuer.rules import AttestationEvidence
 from issuer.sponsors.models import Sponsor
+from issuer.sponsors.services import issuer_profile
 from issuer.status import allocation as status
 
 log = logging.getLogger(__name__)
@@ -198,9 +199,8 @@ class _Awards:
         key = ("sponsor", sponsor_id)
         if key not in self.cache:
             sponsor = session.get(Sponsor, sponsor_id)
-            base = self.services.config.base_url
-            self.cache[key] = (sponsor.name, IssuerProfile(id=self.services.identity.sponsor_did(sponsor.slug),
-                                                           name=sponsor.name, url=f"{base}/sponsors/{sponsor.slug}"))
+            did = self.services.identity.sponsor_did(sponsor.slug)
+            self.cache[key] = (sponsor.name, issuer_profile(sponsor, did, self.services.config.base_url))
         return self.cache[key]
 
     def key(self, session, issuer: str):

@@ -9,6 +9,7 @@ the schema compiler it does not use.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
@@ -112,13 +113,21 @@ def act_as_operator() -> None:
 
 def services():
     """The full service (database migrated, catalog loaded, keys ready), for data commands."""
-    from issuer.app import build_services
+    from issuer.composition import build_services
     from issuer.errors import LerError
     act_as_operator()
     try:
         return build_services(config())
     except LerError as exc:
         raise CliError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def data_session():
+    """A database session of the full service (see `services`), committed when the block ends."""
+    from issuer.db import session_scope
+    with session_scope(services().sessions) as session:
+        yield session
 
 
 def read_input(path: str) -> bytes:

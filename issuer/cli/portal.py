@@ -25,7 +25,8 @@ def _link(base_url: str, token: str) -> str:
 def staff_create(sponsor_name, email, role, name) -> None:
     """Create a staff account and print its one-time link to set a password (valid 72 hours)."""
     from issuer.db import session_scope
-    from issuer.portal.services import PortalError, create_staff
+    from issuer.portal.roles import PortalError
+    from issuer.portal.accounts import create_staff
     from issuer.sponsors.services import find_sponsor
     svc = services()
     try:
@@ -43,17 +44,30 @@ def staff_create(sponsor_name, email, role, name) -> None:
 
 @staff.command("password-link")
 @click.option("--email", required=True)
-def staff_password_link(email) -> None:
+@click.option("--sponsor", "sponsor_name", help="Sponsor name or slug (needed when the address is staff at several).")
+def staff_password_link(email, sponsor_name) -> None:
     """Print a new one-time link to set the password of an existing account."""
     from sqlalchemy import select
 
     from issuer.db import session_scope
+    from issuer.portal.accounts import password_link
     from issuer.portal.models import StaffAccount
-    from issuer.portal.services import password_link
+    from issuer.sponsors.models import Sponsor
+    from issuer.sponsors.services import find_sponsor
     svc = services()
     with session_scope(svc.sessions) as session:
-        account = session.scalars(select(StaffAccount).where(StaffAccount.email == email.strip().lower())).first()
-        if account is None:
-            raise CliError(f"no staff account {email!r}")
-        token = password_link(session, account)
+        query = select(StaffAccount).where(StaffAccount.email == email.strip().lower())
+        if sponsor_name:
+            sponsor = find_sponsor(session, sponsor_name)
+            if sponsor is None:
+                raise CliError(f"no sponsor {sponsor_name!r}")
+            query = query.where(StaffAccount.sponsor_id == sponsor.id)
+        accounts = list(session.scalars(query))
+        if not accounts:
+            raise CliError(f"no staff account {email!r}" + (f" at {sponsor_name}" if sponsor_name else ""))
+        if len(accounts) > 1:
+            # The operator sees every sponsor; an account is each sponsor's own (see StaffAccount).
+            names = ", ".join(session.get(Sponsor, a.sponsor_id).name for a in accounts)
+            raise CliError(f"{email} is staff at several sponsors ({names}): name one with --sponsor")
+        token = password_link(session, accounts[0])
     click.echo(f"set-password link (works once, within 72 hours): {_link(svc.config.base_url, token)}")

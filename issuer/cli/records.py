@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from issuer.cli import CliError, main, read_input, services
+from issuer.cli import CliError, data_session, main, read_input, services
 
 def _sponsor(session, name: str | None):
     from sqlalchemy import select
@@ -128,11 +128,11 @@ def progress_rebuild(apprentice, sponsor_name) -> None:
 def progress_show(apprentice, sponsor_name, as_json) -> None:
     """Every achievement of APPRENTICE (our id or the sponsor's), with what is still missing."""
     from sqlalchemy import select
-    from issuer.api.sponsor import progress_json
     from issuer.db import session_scope
     from issuer.issuance.services import progress_of
     from issuer.progress.models import Enrollment
     from issuer.progress.services import find_apprentice
+    from issuer.progress.summary import progress_json
     svc = services()
     with session_scope(svc.sessions) as session:
         row = find_apprentice(session, _sponsor(session, sponsor_name), apprentice)
@@ -193,10 +193,9 @@ def programs_list(as_json) -> None:
 @click.argument("program_id")
 @click.option("--json", "as_json", is_flag=True)
 def programs_show(program_id, as_json) -> None:
-    from issuer.db import session_scope
+    """The latest version of PROGRAM_ID: its approach, codes, achievements and frameworks."""
     from issuer.programs.catalog import frameworks_of, latest_program
-    svc = services()
-    with session_scope(svc.sessions) as session:
+    with data_session() as session:
         row = latest_program(session, program_id)
         if row is None:
             raise CliError(f"no program {program_id!r}; 'ler programs list' shows them")

@@ -8,7 +8,7 @@ import json
 
 import click
 
-from issuer.cli import CliError, services
+from issuer.cli import CliError, data_session, services
 from issuer.cli.records import credentials, sponsors
 
 
@@ -96,10 +96,8 @@ def reissue_status(credential_id, sponsor_slug, everyone) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status(credential_id, as_json) -> None:
     """Current status of credential ID and every change to it."""
-    from issuer.db import session_scope
     from issuer.status import services as status_services
-    svc = services()
-    with session_scope(svc.sessions) as session:
+    with data_session() as session:
         slots = status_services.find_slots(session, None, credential_id)
         if not slots:
             raise CliError(f"no credential {credential_id!r}")

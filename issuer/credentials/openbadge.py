@@ -24,6 +24,8 @@ CONTEXT = [VC_V2, OB_V3, OB_EXTENSIONS]
 
 @dataclass(frozen=True)
 class IssuerProfile:
+    """The credential's issuer (OB 3.0 Profile): the DID it signs as and how people know it; an
+    empty optional member is left out."""
     id: str
     name: str
     url: str | None = None
@@ -40,6 +42,8 @@ class IssuerProfile:
 
 @dataclass(frozen=True)
 class Alignment:
+    """An achievement's alignment to an occupation code, a program item or a framework statement
+    (OB 3.0 Alignment); members that are None are left out."""
     target_name: str
     target_url: str
     target_code: str | None = None

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.credentials.openbadge import IssuerProfile, Recipient
+from issuer.credentials.openbadge import Recipient
 from issuer.issuance import content
 from issuer.issuance.models import IssuedCredential
 from issuer import audit
@@ -25,6 +25,7 @@ from issuer.progress.models import Apprentice, Enrollment
 from issuer.rules import Progress
 from issuer.sponsors.keys import SponsorKeys
 from issuer.sponsors.models import Sponsor
+from issuer.sponsors.services import issuer_profile
 from issuer.status import allocation as status
 
 
@@ -94,7 +95,7 @@ def _issue_one(session, ctx, achievement, program, frameworks, apprentice, spons
         list_id, index = status.allocate(session, issuer_did)
         document = content.build(
             status=achievement, program=program.document, frameworks=frameworks, urls=content.Urls(ctx.base_url),
-            issuer=IssuerProfile(id=issuer_did, name=sponsor.name, url=f"{ctx.base_url}/sponsors/{sponsor.slug}"),
+            issuer=issuer_profile(sponsor, issuer_did, ctx.base_url),
             recipient=Recipient(id=apprentice.did, email=apprentice.email, name=apprentice.name),
             credential_id=f"urn:uuid:{credential_uuid}", valid_from=datetime.now(timezone.utc),
             credential_status=status.status_entry(ctx.base_url, list_id, index),

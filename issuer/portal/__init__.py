@@ -1,3 +1,6 @@
-"""The web portals: sponsor staff (roles, sessions, second factor), journeyworker sign-offs,
-the apprentice's own view (magic-link sign-in), and the append-only audit log every domain
-writes its changes to."""
+"""The web portals without HTTP: who staff are and what they may do (roles), staff accounts and
+journeyworker assignments (accounts), signing in with passwords, the second factor and apprentices'
+magic links (signin, security, sealing), which apprentices a staff member sees (visibility),
+progress laid out for people (progress_view), sign-offs as attestations (attestation, undo), and
+the apprentice's transcript. Every change writes its audit row in the caller's transaction
+(`issuer.audit.record`)."""

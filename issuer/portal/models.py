@@ -17,12 +17,15 @@ from issuer.programs.models import utcnow
 
 
 class StaffAccount(Base):
-    """A sponsor's staff member. Email is unique across sponsors: it is what one signs in with."""
+    """A sponsor's staff member. Accounts are the sponsor's own: one address may have an account
+    at several sponsors, each with its own password, role and second factor, so that creating one
+    never depends on (or reveals) another sponsor's staff. Unique per (sponsor, email)."""
     __tablename__ = "portal_staff"
+    __table_args__ = (UniqueConstraint("sponsor_id", "email", name="uq_portal_staff_sponsor_email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsors.id"), index=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)

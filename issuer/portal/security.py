@@ -10,6 +10,7 @@ worker, and nothing to store. Before sign-in the same is done with a random pre-
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -18,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pyotp
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import hash_secret
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,8 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 MAGIC_LINK_LIFETIME = timedelta(minutes=20)
 PASSWORD_LINK_LIFETIME = timedelta(hours=72)
+# A password that opens accounts at several sponsors: how long the choice between them stays open.
+CHOICE_LIFETIME = timedelta(minutes=5)
 MAGIC_LINKS_PER_HOUR = 5
 
 # Failed sign-ins within this window slow the next attempt: after FREE_FAILURES failures for an
@@ -79,8 +83,56 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """argon2id of the password; `salt` is given to share one with the address's other accounts
+    (see `address_salt`)."""
+    return _hasher.hash(password, salt=salt)
+
+
+def _salt(encoded: str) -> bytes:
+    field = encoded.split("$")[4]
+    return base64.b64decode(field + "=" * (-len(field) % 4))
+
+
+def address_salt(accounts: list[StaffAccount]) -> bytes | None:
+    """The salt an address's accounts share, taken from one that has a password (None: a new one).
+
+    One address may have an account at several sponsors, each with its own password. Signing in
+    by address must then check the password against all of them, and the time that takes must
+    not tell how many there are (an administrator could otherwise time sign-ins to learn that an
+    address they just added is staff elsewhere). With one salt per address the password is
+    hashed once, whatever the number of accounts, and compared to each stored hash
+    (`matching_accounts`). A shared salt only lets a cracker test one guess against the same
+    person's own accounts at once; different people never share one."""
+    for account in accounts:
+        if account.password_hash:
+            try:
+                return _salt(account.password_hash)
+            except (IndexError, ValueError):
+                continue
+    return None
+
+
+def matching_accounts(accounts: list[StaffAccount], password: str) -> list[StaffAccount]:
+    """The accounts (of one address) whose password this is, for one argon2 computation per
+    salt and parameters in use (one, except across a parameter upgrade): the same work for an
+    unknown address, an account without a password, or several accounts."""
+    password = password[:MAX_PASSWORD]
+    groups: dict[str, list[StaffAccount]] = {}
+    for account in accounts:
+        if account.password_hash:
+            groups.setdefault(account.password_hash.rsplit("$", 1)[0], []).append(account)
+    matched = []
+    for members in groups.values() or [[]]:
+        sample = members[0].password_hash if members else _DUMMY_HASH
+        try:
+            found = extract_parameters(sample)
+            computed = hash_secret(password.encode("utf-8"), _salt(sample), found.time_cost, found.memory_cost,
+                                   found.parallelism, found.hash_len, found.type, found.version).decode("ascii")
+        except (InvalidHashError, ValueError, IndexError):
+            continue
+        matched += [a for a in members if hmac.compare_digest(a.password_hash.encode(), computed.encode())]
+    return matched
 
 
 def check_password(account: StaffAccount | None, password: str) -> bool:
@@ -95,7 +147,7 @@ def check_password(account: StaffAccount | None, password: str) -> bool:
 
 def upgrade_hash_if_needed(account: StaffAccount, password: str) -> None:
     if _hasher.check_needs_rehash(account.password_hash):
-        account.password_hash = _hasher.hash(password)
+        account.password_hash = _hasher.hash(password, salt=_salt(account.password_hash))  # the address's salt
 
 
 # --- where to go after signing in ----------------------------------------------------------

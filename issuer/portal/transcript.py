@@ -6,7 +6,7 @@ from __future__ import annotations
 from issuer.delivery.pdf import NAVY, render_pdf
 from issuer.delivery.render import render
 from issuer.portal.security import utcnow
-from issuer.portal.services import number, when
+from issuer.portal.progress_view import number, when
 
 
 def transcript(config, apprentice, sponsor, layouts, credentials) -> bytes:

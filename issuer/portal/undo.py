@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from issuer.issuance.services import IssuanceContext
 from issuer.portal import security
-from issuer.portal.services import PortalError, StaffView
+from issuer.portal.roles import PortalError, StaffView
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
 from issuer.progress.services import ProgressError, record_entry
 from issuer.rules import COMPETENCY, STATEMENT

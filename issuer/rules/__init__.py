@@ -1,16 +1,13 @@
 """Pure rules: a program, its frameworks and a ledger in; achievements earned and missing out.
 
-No database, no Flask, no I/O. See `issuer.rules.evaluate` for the rules themselves.
+No database, no Flask, no I/O. See `issuer.rules.evaluate` for how the rules are put together,
+and its sibling modules for each kind of requirement.
 """
 
-from issuer.rules.evaluate import (
-    effective_ledger,
-    evaluate,
-    format_hours,
-    progress,
-    related_instruction_hours,
-    rules_of,
-)
+from issuer.rules.evaluate import evaluate, progress, rules_of
+from issuer.rules.instruction import related_instruction_hours
+from issuer.rules.ledger import effective_ledger
+from issuer.rules.tally import format_hours
 from issuer.rules.evidence import (
     AttestationEvidence,
     CompetencyEvidence,

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.credentials.openbadge import IssuerProfile
 from issuer.errors import LerError
 from issuer import audit
 from issuer.programs.catalog import all_latest_programs
@@ -96,3 +97,9 @@ def find_sponsor(session: Session, name_or_slug: str) -> Sponsor | None:
 
 def sponsor_programs(session: Session, sponsor: Sponsor) -> list[str]:
     return sorted(session.scalars(select(SponsorProgram.program_id).where(SponsorProgram.sponsor_id == sponsor.id)))
+
+
+def issuer_profile(sponsor: Sponsor, did: str, base_url: str) -> IssuerProfile:
+    """How a sponsor is named as a credential's issuer: the DID it signs as, its name, and its
+    public page on this service (where its did:web document and keys are listed)."""
+    return IssuerProfile(id=did, name=sponsor.name, url=f"{base_url}/sponsors/{sponsor.slug}")

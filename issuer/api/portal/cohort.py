@@ -12,11 +12,11 @@ from flask import Response, abort, g, request
 from sqlalchemy import select
 
 from issuer.api import portal_web as web
-from issuer.api.portal import _sponsor_programs as sponsor_programs, allowed, bp as console, page
+from issuer.api.portal.console import allowed, bp as console, page, sponsor_programs
 from issuer.batch.intake import COHORT_COLUMNS, COHORT_OPTIONAL
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
-from issuer.portal import services as portal
+from issuer.portal import progress_view, visibility
 from issuer.portal.models import Assignment
 from issuer.programs import catalog
 from issuer.progress.importer import COLUMNS as PROGRESS_COLUMNS
@@ -116,13 +116,14 @@ def cohort_chart(program_id):
             IssuedCredential.apprentice_id.in_([a.id for _, a in pairs[:MAX_SHOWN]]))))
         people, columns = [], []
         for enrollment, apprentice in pairs[:MAX_SHOWN]:
-            layout = portal.program_progress(session, enrollment)
+            layout = progress_view.program_progress(session, enrollment)
             if not columns:
                 columns = [(a.key, a.title) for a in layout.achievements]
             cells = {}
             for a in layout.achievements:
                 earned = a.earned or (apprentice.id, a.key) in held
-                cells[a.key] = {"percent": 100 if earned else portal.percent(a.done, a.needed), "earned": earned}
+                done = 100 if earned else progress_view.percent(a.done, a.needed)
+                cells[a.key] = {"percent": done, "earned": earned}
             overall = cells.get(OCCUPATION, {"percent": 0, "earned": False})
             pace = _pace(layout.program, enrollment.start_date, today)
             expected = round(pace * 100) if pace is not None else None
@@ -132,5 +133,5 @@ def cohort_chart(program_id):
                            "overall": overall["percent"], "expected": expected, "standing": standing})
         people.sort(key=lambda p: (-p["overall"], p["apprentice"].name))
         return page("portal/cohort.html", program=row.document, cohort=cohort, people=people, columns=columns,
-                    more=len(pairs) > MAX_SHOWN, cohorts=portal.cohorts(session, g.staff.sponsor_id),
+                    more=len(pairs) > MAX_SHOWN, cohorts=visibility.cohorts(session, g.staff.sponsor_id),
                     near=NEAR, behind=BEHIND, hours_a_year=HOURS_A_YEAR, active="programs")

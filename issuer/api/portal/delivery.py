@@ -7,13 +7,14 @@ from __future__ import annotations
 from flask import abort, g
 
 from issuer.api import portal_web as web
-from issuer.api.portal import allowed, bp as console, done, page
+from issuer.api.portal.console import allowed, bp as console, done, page
 from issuer.db import session_scope
 from issuer.delivery import claims, qr
 from issuer.delivery.mail import MailError
 from issuer.issuance.models import IssuedCredential
 from issuer import audit
-from issuer.portal import services as portal
+from issuer.portal import visibility
+from issuer.portal.roles import PortalError
 
 WAYS = ("email", "qr")
 
@@ -26,7 +27,7 @@ def deliver(credential_id):
         abort(400, "Choose to email the claim link or to show its QR code.")
     with session_scope(web.sessions()) as session:
         row = session.get(IssuedCredential, credential_id) if len(credential_id) <= 36 else None
-        apprentice = portal.visible_apprentice(session, g.staff, row.apprentice_id) if row else None
+        apprentice = visibility.visible_apprentice(session, g.staff, row.apprentice_id) if row else None
         if apprentice is None:
             abort(404, "No such credential.")
         name, apprentice_id = row.document.get("name") or row.achievement_key, apprentice.id
@@ -35,9 +36,9 @@ def deliver(credential_id):
         made = claims.prepare(web.services(), credential_id, sponsor_id=g.staff.sponsor_id, tx_code=False,
                               send_email=how == "email")
     except claims.ClaimError as exc:
-        raise portal.PortalError(str(exc), exc.status) from None
+        raise PortalError(str(exc), exc.status) from None
     except MailError as exc:
-        raise portal.PortalError(f"The message could not be sent: {exc}", 502) from None
+        raise PortalError(f"The message could not be sent: {exc}", 502) from None
     with session_scope(web.sessions()) as session:
         audit.record(session, g.staff.sponsor_id, "credential.claim_link", f"credential:{credential_id}",
                      how=how, emailed_to=made["emailed_to"])

@@ -1,0 +1,83 @@
+"""The Credential Issuer and Authorization Server metadata (the .well-known documents a wallet
+reads first)."""
+
+from __future__ import annotations
+
+from issuer.credentials.openbadge import CONTEXT
+from issuer.delivery.oid4vci.common import CONFIG_JWT, CONFIG_LDP, CREDENTIAL_TYPES, PRE_AUTHORIZED_GRANT, \
+    PROOF_ALGORITHMS
+
+
+def _display(base_url: str, service_name: str) -> list[dict]:
+    logo = f"{base_url}/delivery/logo.png"
+    return [
+        {"name": service_name, "locale": "en-US", "logo": {"uri": logo, "alt_text": f"{service_name} logo"}},
+        {"name": service_name, "locale": "es-US", "logo": {"uri": logo, "alt_text": f"Logotipo de {service_name}"}},
+    ]
+
+
+def _credential_metadata(base_url: str) -> dict:
+    logo = {"uri": f"{base_url}/delivery/logo.png"}
+    return {
+        "display": [
+            {"name": "Apprenticeship achievement", "locale": "en-US", "description":
+             "An Open Badges 3.0 credential attesting progress in a registered apprenticeship program.",
+             "logo": {**logo, "alt_text": "Apprenticeship achievement badge"},
+             "background_color": "#12355b", "text_color": "#ffffff"},
+            {"name": "Logro de aprendizaje", "locale": "es-US", "description":
+             "Una credencial Open Badges 3.0 que da fe del progreso en un programa de aprendizaje registrado.",
+             "logo": {**logo, "alt_text": "Insignia de logro de aprendizaje"},
+             "background_color": "#12355b", "text_color": "#ffffff"},
+        ],
+        "claims": [
+            {"path": ["credentialSubject", "achievement", "name"], "mandatory": True,
+             "display": [{"name": "Achievement", "locale": "en-US"}, {"name": "Logro", "locale": "es-US"}]},
+            {"path": ["credentialSubject", "name"],
+             "display": [{"name": "Apprentice", "locale": "en-US"}, {"name": "Aprendiz", "locale": "es-US"}]},
+            {"path": ["issuer", "name"], "mandatory": True,
+             "display": [{"name": "Sponsor", "locale": "en-US"}, {"name": "Patrocinador", "locale": "es-US"}]},
+            {"path": ["validFrom"], "mandatory": True,
+             "display": [{"name": "Valid from", "locale": "en-US"}, {"name": "Válido desde", "locale": "es-US"}]},
+        ],
+    }
+
+
+def issuer_metadata(base_url: str, service_name: str) -> dict:
+    """Credential Issuer Metadata (section 12.2): our OpenBadgeCredential as ldp_vc and jwt_vc_json."""
+    credential_metadata = _credential_metadata(base_url)
+    common = {
+        "cryptographic_binding_methods_supported": ["did:key", "did:jwk", "jwk"],
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}},
+        "credential_metadata": credential_metadata,
+        # Where draft 13 wallets look for the card's look; the final version reads credential_metadata.
+        "display": credential_metadata["display"],
+    }
+    return {
+        "credential_issuer": base_url,
+        "credential_endpoint": f"{base_url}/oid4vci/credential",
+        "nonce_endpoint": f"{base_url}/oid4vci/nonce",
+        "notification_endpoint": f"{base_url}/oid4vci/notification",
+        "display": _display(base_url, service_name),
+        "credential_configurations_supported": {
+            CONFIG_LDP: {"format": "ldp_vc", "credential_signing_alg_values_supported": ["eddsa-rdfc-2022"],
+                         "credential_definition": {"@context": list(CONTEXT), "type": list(CREDENTIAL_TYPES)},
+                         **common},
+            CONFIG_JWT: {"format": "jwt_vc_json", "credential_signing_alg_values_supported": ["EdDSA"],
+                         "credential_definition": {"type": list(CREDENTIAL_TYPES)}, **common},
+        },
+    }
+
+
+def authorization_server_metadata(base_url: str) -> dict:
+    """RFC 8414 metadata of the (built-in) authorization server. `response_types_supported` is
+    left out, as OpenID4VCI section 12.2.4 allows for a server with only the pre-authorized grant."""
+    return {
+        "issuer": base_url,
+        "token_endpoint": f"{base_url}/oid4vci/token",
+        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "pre-authorized_grant_anonymous_access_supported": True,
+    }
+
+
+# -- offers --------------------------------------------------------------------------------
