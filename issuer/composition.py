@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from issuer import db
 from issuer.config import Config
 from issuer.issuance.services import IssuanceContext
-from issuer.portal.sealing import SecretBox
+from issuer.sealing import SecretBox
 from issuer.programs import catalog
 from issuer.proofs import ld
 from issuer.proofs.identity import IssuerIdentity

@@ -190,7 +190,7 @@ def test_a_second_factor_set_before_sealing_still_works_and_is_sealed(app, servi
         stored = session.get(StaffAccount, staff_id(services, tenant.administrator)).totp_secret
     assert stored.startswith("sealed:v1:") and services.secrets.open(stored) == secret
     # Under another passphrase the sealed secret cannot be opened: the sign-in fails loudly, not open.
-    from issuer.portal.sealing import SealingError, SecretBox
+    from issuer.sealing import SealingError, SecretBox
     with pytest.raises(SealingError):
         SecretBox(b"another passphrase", services.identity.did).open(stored)
 

@@ -29,7 +29,7 @@ class StaffAccount(Base):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    # Sealed with the key passphrase (issuer.portal.sealing), never stored bare.
+    # Sealed with the key passphrase (issuer.sealing), never stored bare.
     totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
     totp_pending_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # The last accepted one-time code's time step: a code is never accepted twice.

@@ -13,7 +13,7 @@ from issuer.delivery import mail
 from issuer import audit
 from issuer.portal import security
 from issuer.portal.models import StaffAccount
-from issuer.portal.sealing import PREFIX as SEALED, SecretBox
+from issuer.sealing import PREFIX as SEALED, SecretBox
 from issuer.progress.models import Apprentice
 from issuer.sponsors.models import Sponsor
 from issuer.portal.roles import PortalError, StaffView, normalise_email, staff_label
