@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, make_url
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, Column, Table, create_engine, event, insert, make_url, text
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -116,6 +118,59 @@ def upgrade(url: str, revision: str = "heads") -> None:
 def downgrade(url: str, revision: str = "base") -> None:
     from alembic import command
     command.downgrade(alembic_config(url), revision)
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict], returning: Sequence[Column] = ()) -> list[Row]:
+    """Insert `rows` (dicts with the same keys) into `table` in the session's transaction; the
+    `returning` columns of the inserted rows (in no particular order).
+
+    On PostgreSQL this is one `INSERT ... SELECT FROM unnest(...)` with one array parameter per
+    column, not one parameter per value: psycopg parses a statement's placeholders in Python
+    (about 20 µs each, and uncached past 4 KB of SQL), which for a chunk of 500 ledger rows cost
+    more than PostgreSQL's own work. Elsewhere, an executemany INSERT."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name != "postgresql" or __import__("os").environ.get("AB_NO_UNNEST"):
+        statement = insert(table)
+        if not returning:
+            session.execute(statement, rows)
+            return []
+        return list(session.execute(statement.returning(*returning), rows))
+    dialect = session.get_bind().dialect
+    given = set(rows[0])
+    columns = [c for c in table.columns if c.name in given or _python_default(c)]
+    params, selected, arrays = {}, [], []
+    for n, column in enumerate(columns):
+        if column.name in given:
+            values = [row[column.name] for row in rows]
+        else:
+            make = _python_default(column)
+            values = [make() for _ in rows]
+        if isinstance(column.type, JSON):
+            values = [json.dumps(value) for value in values]
+            arrays.append(f"CAST(:p{n} AS TEXT[])")
+            selected.append(f"CAST(u.c{n} AS {column.type.compile(dialect)})")
+        else:
+            arrays.append(f"CAST(:p{n} AS {column.type.compile(dialect)}[])")
+            selected.append(f"u.c{n}")
+        params[f"p{n}"] = values
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) SELECT {', '.join(selected)} "
+           f"FROM unnest({', '.join(arrays)}) AS u({', '.join(f'c{n}' for n in range(len(columns)))})")
+    if returning:
+        sql += " RETURNING " + ", ".join(dialect.identifier_preparer.quote(c.name) for c in returning)
+    result = session.execute(text(sql), params)
+    return list(result) if returning else []
+
+
+def _python_default(column: Column):
+    """A column's client-side default as a function of no arguments, or None."""
+    default = column.default
+    if default is None or default.is_sequence or default.is_clause_element:
+        return None
+    if default.is_callable:
+        return lambda: default.arg(None)   # SQLAlchemy wraps it to take an execution context
+    return lambda: default.arg
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.db import insert_rows
 from issuer.errors import LerError
 from issuer.issuance.services import IssuanceContext, IssuanceOutcome, issue_earned
 from issuer import audit
@@ -211,8 +212,9 @@ def _flush(session: Session, runs: list[_Run]) -> None:
 def _insert(session: Session, rows: list[dict]) -> dict[tuple[int, str], int]:
     """The rows inserted; their ids by (enrolment, fingerprint). Matched back by that unique key
     rather than by parameter order, which would make SQLite insert row by row."""
-    statement = insert(LedgerEntry).returning(LedgerEntry.id, LedgerEntry.enrollment_id, LedgerEntry.fingerprint)
-    return {(enrollment_id, digest): entry_id for entry_id, enrollment_id, digest in session.execute(statement, rows)}
+    inserted = insert_rows(session, LedgerEntry.__table__, rows,
+                           (LedgerEntry.id, LedgerEntry.enrollment_id, LedgerEntry.fingerprint))
+    return {(enrollment_id, digest): entry_id for entry_id, enrollment_id, digest in inserted}
 
 
 @dataclass
