@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -72,6 +74,8 @@ def make_engine(url: str) -> Engine:
             # We issue BEGIN ourselves (below); pysqlite's own deferred BEGIN is disabled.
             dbapi_connection.isolation_level = None
 
+        waiting = engine.ler_writers_waiting = _Waiting()
+
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection):
             # A deferred transaction that reads and then writes fails with SQLITE_BUSY when
@@ -79,10 +83,43 @@ def make_engine(url: str) -> Engine:
             # lock up front makes concurrent threads queue instead, as row locks do on PostgreSQL.
             # A read-only request begins nothing (see `_reading`): WAL lets it read while a batch writes.
             if not _reading.get():
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                with waiting:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+class _Waiting:
+    """How many of this process's threads wait for SQLite's write lock (in BEGIN IMMEDIATE)."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __enter__(self):
+        with self.lock:
+            self.count += 1
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.count -= 1
+
+
+# How long a long writer (a batch between two chunks) lets others go first, at most.
+YIELD_SECONDS = 5.0
+
+
+def yield_to_writers(sessions: sessionmaker[Session], seconds: float = YIELD_SECONDS) -> None:
+    """Between two transactions of a long job, let this process's threads that wait for SQLite's
+    write lock take it first (at most `seconds`). SQLite's busy handler sleeps between tries
+    (up to 100 ms), so a batch that begins its next chunk at once after a commit wins the lock
+    every time, and a console POST behind it could wait for the whole batch. A no-op on
+    PostgreSQL (row locks queue fairly) and when no one waits."""
+    waiting = getattr(sessions.kw.get("bind"), "ler_writers_waiting", None)
+    deadline = time.monotonic() + seconds
+    while waiting is not None and waiting.count > 0 and time.monotonic() < deadline:
+        time.sleep(0.002)
 
 
 @contextmanager

@@ -35,7 +35,7 @@ from issuer.batch.notify import notify
 from issuer.batch.signing import Signer
 from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.credentials.schema import schema_errors
-from issuer.db import session_scope
+from issuer.db import session_scope, yield_to_writers
 from issuer.errors import CredentialError
 from issuer.issuance import content
 from issuer.issuance.models import IssuedCredential
@@ -151,6 +151,7 @@ def _run_progress(services, batch_id: str, owner: str, on_progress) -> None:
             after = rows[-1].line
         if on_progress:
             on_progress()
+        yield_to_writers(services.sessions)
 
 
 def _store_outcomes(session, batch_id: str, outcomes: list[dict]) -> None:
@@ -249,6 +250,7 @@ def _run_cohort(services, batch_id: str, owner: str, on_progress) -> None:
                 _commit(services, batch_id, owner, pending)
                 if on_progress:
                     on_progress()
+                yield_to_writers(services.sessions)
             if chunk is None:
                 return
             after, pending = chunk.last_line, chunk
