@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -147,27 +148,46 @@ def alembic_config(url: str) -> AlembicConfig:
 def upgrade(url: str, revision: str = "heads") -> None:
     # "heads": each domain adds its migrations on a branch of its own from the first revision,
     # so parallel work never collides on one linear history.
-    from alembic import command
     _make_sqlite_folder(url)  # a first start with LER_KEY_PASSPHRASE set has no instance/ yet
-    cfg = alembic_config(url)
-    if revision == "heads" and _at_heads(url, cfg):
+    if revision == "heads" and _at_heads(url):
         return
-    command.upgrade(cfg, revision)
+    from alembic import command
+    command.upgrade(alembic_config(url), revision)
 
 
-def _at_heads(url: str, cfg: AlembicConfig) -> bool:
-    """Whether the database is migrated to every head already: read in one query, where running
-    alembic's upgrade to find out nothing is to be done took half a second of every command's start
-    (`ler import` included)."""
-    from alembic.script import ScriptDirectory
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=(.*)$", re.M)
+
+
+def _script_heads() -> set[str]:
+    """The heads of the migration scripts, read from their `revision` and `down_revision` lines
+    (empty when a script does not say them plainly: then alembic itself decides)."""
+    revisions: set[str] = set()
+    below: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return set()
+        revisions.add(revision.group(1))
+        below.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    return revisions - below
+
+
+def _at_heads(url: str) -> bool:
+    """Whether the database is migrated to every head already, in one query: importing alembic
+    (with mako and pygments) and running its upgrade to find nothing to do took most of a
+    second of every command's start, `ler import`'s included."""
+    heads = _script_heads()
+    if not heads:
+        return False
     from sqlalchemy.pool import NullPool
-    heads = set(ScriptDirectory.from_config(cfg).get_heads())
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             stored = set(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
     except DBAPIError:
-        return False   # no version table yet: a new database
+        return False   # no version table yet (a new database), or none reachable: alembic says which
     finally:
         engine.dispose()
     return stored == heads
