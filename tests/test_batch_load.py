@@ -39,7 +39,9 @@ def _state(services, batch_id: str) -> str:
         return session.get(Batch, batch_id).state
 
 
-def test_console_pages_answer_while_a_10000_row_batch_runs(app, services, env, monkeypatch):
+def _running_batch(app, services, monkeypatch):
+    """(the tenant, a signed-in console, an API client, the batch): a month of 10,000 progress
+    rows uploaded and approved, running on the server's own thread."""
     monkeypatch.delenv("LER_REDIS_URL", raising=False)
     tenant = make_tenant(services, [PROGRAM])
     console = Signed(app, tenant.administrator)
@@ -50,6 +52,11 @@ def test_console_pages_answer_while_a_10000_row_batch_runs(app, services, env, m
     batch = uploaded.get_json()
     assert batch["rows"]["valid"] == 10_000, batch
     assert api.post(f"/api/v1/batches/{batch['id']}/approve", headers=tenant.api).status_code in (200, 202)
+    return tenant, console, api, batch
+
+
+def test_console_pages_answer_while_a_10000_row_batch_runs(app, services, env, monkeypatch):
+    tenant, console, api, batch = _running_batch(app, services, monkeypatch)
 
     pages = [f"/portal/batches/{batch['id']}", "/portal/batches", "/portal/apprentices",
              "/portal/credentials", "/portal/audit"]
@@ -83,15 +90,7 @@ WRITE_BOUND_SECONDS = 4.0
 def test_writes_are_not_starved_by_a_running_batch(app, services, env, monkeypatch):
     """SQLite: the batch lets waiting writers go first between chunks (issuer.db.yield_to_writers),
     so a POST answers within a bound rather than after the whole batch."""
-    monkeypatch.delenv("LER_REDIS_URL", raising=False)
-    tenant = make_tenant(services, [PROGRAM])
-    console = Signed(app, tenant.administrator)
-    api = app.test_client()
-    uploaded = api.post("/api/v1/batches", headers=tenant.api, content_type="multipart/form-data",
-                        data={"file": (io.BytesIO(_month(500, 20).encode()), "month.csv")})
-    batch = uploaded.get_json()
-    assert batch["rows"]["valid"] == 10_000, batch
-    assert api.post(f"/api/v1/batches/{batch['id']}/approve", headers=tenant.api).status_code in (200, 202)
+    tenant, console, api, batch = _running_batch(app, services, monkeypatch)
     waits, n, deadline = [], 0, time.time() + 600
     while _state(services, batch["id"]) not in ("done", "failed"):
         n += 1
