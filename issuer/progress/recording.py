@@ -131,6 +131,8 @@ def record_chunk(session: Session, ctx: IssuanceContext, appendings: list[Append
     `audit_events`: a list to add the entries' audit events to, for a caller that writes more
     events in the same insert; else they are written here."""
     today = today or date.today()
+    # Loading the states takes the enrolments' row locks: two entries that each complete a
+    # threshold must not both evaluate without seeing the other (which would issue nothing).
     held = states.stored_many(session, [a.enrollment for a in appendings if not a.new], lock=True)
     runs = [_Run(session, a.enrollment, recorded_by, today, held.get(a.enrollment.id)) for a in appendings]
     checked = [run.check(a.entries) for run, a in zip(runs, appendings)]
@@ -225,7 +227,7 @@ class _Checked:
 
 
 class _Run:
-    """One call of `record_entries`: the state, the day totals and the prints it keeps current."""
+    """One enrolment's part of `record_chunk`: the state, the day totals and the prints it keeps current."""
 
     def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date,
                  held: tuple[EnrollmentState | None, RunningState] | None):
