@@ -19,11 +19,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from issuer import csv_export
 from issuer.audit.models import AuditEvent
+from issuer.db import insert_rows
 
 MAX_DETAIL_TEXT = 500
 
@@ -85,7 +85,7 @@ def record_many(session: Session, events: list[tuple[int, str, str, dict]], *, b
     """(sponsor id, action, subject, detail) events in one INSERT, for bulk work (batches)."""
     if events:
         actor = by or current_actor()
-        session.execute(insert(AuditEvent), [
+        insert_rows(session, AuditEvent.__table__, [
             {"sponsor_id": sponsor_id, "actor": actor.label[:400], "action": action[:60], "subject": subject[:200],
              "detail": _plain(detail), "ip": actor.ip, "created_at": datetime.now(timezone.utc)}
             for sponsor_id, action, subject, detail in events])

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from issuer.batch import models as m
 from issuer.batch.lease import LEASE_SECONDS, lease_alive, new_owner
 from issuer.batch.models import Batch, BatchRow
-from issuer.db import session_scope
+from issuer.db import insert_rows, session_scope
 from issuer.errors import LerError
 from issuer import audit
 from issuer.issuance.models import IssuedCredential
@@ -41,7 +41,8 @@ from issuer.programs.models import ProgramVersion, utcnow
 from issuer.progress import importer
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment, EnrollmentState
-from issuer.progress.validation import EntryError, parse_date
+from issuer.progress.rows import CohortRow, row_error
+from issuer.progress.validation import parse_date
 from issuer.rules import RunningState, evaluate
 from issuer.rules import progress as progress_from_state
 from issuer.sponsors.models import Sponsor
@@ -130,7 +131,7 @@ def read_file(stream: BinaryIO, filename: str, declared: str | None = None
         error = _header_error(kind, first)
         if error:
             raise BatchError(error.replace("line 1: the header", "the rows' keys"))
-        return kind, lambda: ((n, _no_nul(n, importer.clean_row(r)) if isinstance(r, dict) else
+        return kind, lambda: ((n, importer.clean_row(r) if isinstance(r, dict) else
                                {"_not_an_object": repr(r)[:200]}) for n, r in enumerate(value, start=1))
     header, _ = _csv(stream)
     kind = _kind_of(header, declared)
@@ -158,7 +159,7 @@ def _csv(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         lines = csv.DictReader(wrapper)
         try:
             for row in lines:
-                yield lines.line_num, _no_nul(lines.line_num, importer.clean_row(row))
+                yield lines.line_num, importer.clean_row(row)
         except UnicodeDecodeError:
             raise BatchError(f"line {lines.line_num + 1}: the file is not UTF-8 text") from None
         except csv.Error as exc:  # a field past the csv module's limit (128 KiB), a stray quote...
@@ -166,14 +167,6 @@ def _csv(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, dict]]]:
         finally:
             wrapper.detach()
     return header, rows()
-
-
-def _no_nul(line: int, row: dict) -> dict:
-    """PostgreSQL cannot hold a NUL character in text (SQLite can): refuse it alike on both."""
-    for name, value in row.items():
-        if "\x00" in name or "\x00" in value:
-            raise BatchError(f"line {line}: {name.replace(chr(0), '')!r} holds a NUL character")
-    return row
 
 
 def submit(services, sponsor_id: int, stream: BinaryIO, *, filename: str, submitted_by: str,
@@ -268,7 +261,7 @@ def _store_rows(services, batch_id, sponsor_id, kind, rows, verdicts) -> tuple[i
             else:
                 values = [_row(batch_id, line, data, *verdicts.get(line, ())) for line, data in chunk]
             invalid += sum(1 for v in values if v["outcome"] == m.INVALID)
-            session.execute(BatchRow.__table__.insert(), values)
+            insert_rows(session, BatchRow.__table__, values)
     if total == 0:
         raise BatchError("the file has no rows")
     return total, invalid
@@ -344,9 +337,12 @@ class _CohortChecker:
         return self.achievements[version_id]
 
     def check(self, session, batch_id: str, chunk: list[tuple[int, dict]]) -> list[dict]:
+        """Each row alone first (`issuer.progress.rows`), then the well-formed ones against the
+        sponsor's apprentices, enrolments and credentials."""
         if self.programs is None:
             self.programs = set(sponsor_programs(session, session.get(Sponsor, self.sponsor_id)))
-        named = {d.get("apprentice_id", "") for _, d in chunk} - {""}
+        refused = {line: row_error(CohortRow, data) for line, data in chunk if "_not_an_object" not in data}
+        named = {d["apprentice_id"] for line, d in chunk if line in refused and refused[line] is None}
         apprentices = {}
         for a in session.scalars(select(Apprentice).where(Apprentice.sponsor_id == self.sponsor_id,
                                                           Apprentice.external_id.in_(named))):
@@ -361,14 +357,12 @@ class _CohortChecker:
             select(IssuedCredential.id, IssuedCredential.apprentice_id, IssuedCredential.program_version_id,
                    IssuedCredential.achievement_key).where(IssuedCredential.apprentice_id.in_(ids)))}
         self.ledgers = _Ledgers(session, enrollments.values())
-        return [self._one(session, batch_id, line, data, apprentices, enrollments, held) for line, data in chunk]
+        return [self._one(session, batch_id, line, data, apprentices, enrollments, held) if not refused.get(line)
+                else _row(batch_id, line, data, m.INVALID, *refused[line]) for line, data in chunk]
 
     def _one(self, session, batch_id, line, data, apprentices, enrollments, held) -> dict:
         if "_not_an_object" in data:
             return _row(batch_id, line, data)
-        for column in COHORT_COLUMNS:
-            if not data.get(column):
-                return _row(batch_id, line, data, m.INVALID, column, f"{column} is empty")
         program_id, key = data["program"], data["achievement"]
         if program_id not in self.programs:
             return _row(batch_id, line, data, m.INVALID, "program", f"unknown program {program_id!r} for this sponsor")
@@ -389,10 +383,7 @@ class _CohortChecker:
                         f"unknown achievement {key!r} for program {program_id} version {program.version}; "
                         f"valid: {shown}{hint}")
         if data.get("completed_on"):
-            try:
-                completed = parse_date(data["completed_on"])
-            except EntryError as exc:
-                return _row(batch_id, line, data, m.INVALID, "completed_on", exc.message)
+            completed = parse_date(data["completed_on"])   # well-formed: checked by CohortRow
             if completed > self.today:
                 return _row(batch_id, line, data, m.INVALID, "completed_on",
                             f"{completed.isoformat()} is in the future (today is {self.today.isoformat()})")

@@ -35,7 +35,7 @@ from issuer.batch.notify import notify
 from issuer.batch.signing import Signer
 from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.credentials.schema import schema_errors
-from issuer.db import session_scope
+from issuer.db import session_scope, yield_to_writers
 from issuer.errors import CredentialError
 from issuer.issuance import content
 from issuer.issuance.models import IssuedCredential
@@ -145,13 +145,26 @@ def _run_progress(services, batch_id: str, owner: str, on_progress) -> None:
             results = importer.apply_rows(session, services.issuance, sponsor_id, [(r.line, r.data) for r in rows],
                                           source=source, recorded_by=source, starts=starts)
             outcomes = [_progress_outcome(batch_id, result) for result in results]
-            session.execute(update(BatchRow), outcomes)
+            _store_outcomes(session, batch_id, outcomes)
             _renew(session, batch_id, owner, rows_done=len(outcomes),
                    rows_failed=sum(1 for o in outcomes if o["outcome"] == m.ROW_FAILED),
                    credentials_issued=sum(len(o["credentials"] or ()) for o in outcomes))
             after = rows[-1].line
         if on_progress:
             on_progress()
+        yield_to_writers(services.sessions)
+
+
+def _store_outcomes(session, batch_id: str, outcomes: list[dict]) -> None:
+    """The rows' outcomes: those simply recorded in one UPDATE (most of a chunk), the others
+    row by row (an executemany), rather than an UPDATE per row."""
+    plain = [o["line"] for o in outcomes if o == _outcome(batch_id, o["line"], m.RECORDED)]
+    for start in range(0, len(plain), 400):
+        session.execute(update(BatchRow).where(BatchRow.batch_id == batch_id, BatchRow.line.in_(plain[start:start + 400]))
+                        .values(outcome=m.RECORDED, column=None, message=None, credentials=None))
+    rest = [o for o in outcomes if o != _outcome(batch_id, o["line"], m.RECORDED)]
+    if rest:
+        session.execute(update(BatchRow), rest)
 
 
 def _progress_outcome(batch_id, result: importer.RowResult) -> dict:
@@ -237,6 +250,7 @@ def _run_cohort(services, batch_id: str, owner: str, on_progress) -> None:
                 _commit(services, batch_id, owner, pending)
                 if on_progress:
                     on_progress()
+                yield_to_writers(services.sessions)
             if chunk is None:
                 return
             after, pending = chunk.last_line, chunk

@@ -22,10 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from issuer.db import session_scope
 from issuer.issuance.services import IssuanceContext
 from issuer import audit
+from issuer.programs import catalog
+from issuer.programs.models import ProgramVersion
 from issuer.progress import services
 from issuer.progress.models import Apprentice, Enrollment
-from issuer.progress.recording import MAX_ENTRY_REF, NewEntry, ProgressError, record_entries
-from issuer.progress.validation import EntryError, parse_date
+from issuer.progress.recording import Appending, NewEntry, ProgressError, Recorded, record_chunk
+from issuer.progress.rows import ProgressRow, row_error
+from issuer.progress.validation import parse_date
 from issuer.row_report import row_json
 from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
@@ -139,7 +142,8 @@ def import_rows(sessions: sessionmaker[Session], ctx: IssuanceContext, sponsor_i
     try:
         for part in _chunks(valid, chunk):
             if dry_session is not None:
-                for result in apply_rows(dry_session, ctx, sponsor_id, part, source=source, recorded_by=recorded_by):
+                for result in apply_rows(dry_session, ctx, sponsor_id, part, source=source, recorded_by=recorded_by,
+                                         audited=False):
                     if result.outcome == "recorded":
                         result = RowResult(result.line, "valid",
                                            credentials=[f"would issue {a}" for a in result.achievements])
@@ -161,17 +165,9 @@ def row_key(row: dict) -> tuple:
 
 
 def check_row(line: int, row: dict) -> RowResult | None:
-    """What can be judged of a row alone, before anything is read or written."""
-    for column in ("apprentice_id", "program", "entry_type", "item", "value", "date"):
-        if not row.get(column):
-            return RowResult(line, "error", column, f"{column} is empty")
-    try:
-        parse_date(row["date"])
-    except EntryError as exc:
-        return RowResult(line, "error", exc.field, exc.message)
-    if len(row.get("entry_ref") or "") > MAX_ENTRY_REF:
-        return RowResult(line, "error", "entry_ref", f"entry_ref is longer than {MAX_ENTRY_REF} characters")
-    return None
+    """What can be judged of a row alone (`issuer.progress.rows`), before anything is read or written."""
+    error = row_error(ProgressRow, row)
+    return None if error is None else RowResult(line, "error", *error)
 
 
 def _chunks(rows: list[tuple[int, dict]], size: int) -> Iterator[list[tuple[int, dict]]]:
@@ -193,97 +189,138 @@ def _chunks(rows: list[tuple[int, dict]], size: int) -> Iterator[list[tuple[int,
 
 
 def apply_rows(session: Session, ctx: IssuanceContext, sponsor_id: int, rows: list[tuple[int, dict]], *,
-               source: str, recorded_by: str, starts: dict[tuple[str, str], str] | None = None) -> list[RowResult]:
-    """Checked rows in the caller's transaction, one savepoint per apprentice and program: a
-    group that fails unexpectedly is reported failed and never undoes the others.
+               source: str, recorded_by: str, starts: dict[tuple[str, str], str] | None = None,
+               audited: bool = True) -> list[RowResult]:
+    """Checked rows in the caller's transaction, grouped by apprentice and program: a group that
+    fails unexpectedly is reported failed and never undoes the others.
 
     A new enrolment starts on its earliest row's date: `starts` gives it per (apprentice,
-    program) when the rows of one file come over several calls out of date order (a batch)."""
+    program) when the rows of one file come over several calls out of date order (a batch).
+    `audited` False: the entries' audit events are not written (a dry run, rolled back anyway,
+    where they were a third of the work)."""
     sponsor = session.get(Sponsor, sponsor_id)
     groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
     for line, row in rows:
         groups.setdefault((row["apprentice_id"], row["program"]), []).append((line, row))
     for group in groups.values():
         group.sort(key=lambda item: (item[1]["date"], item[0]))
-    # Optimistically, all groups under one savepoint; only when one fails unexpectedly is the
-    # chunk done again with a savepoint per group (two more round trips per apprentice).
+    # Optimistically, all groups under one savepoint and in one `record_chunk`; only when one
+    # fails unexpectedly is the chunk done again with a savepoint per group.
     whole = session.begin_nested()
     try:
-        results, events = _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts, False)
+        results, events = _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts)
     except Exception:
         whole.rollback()
-        results, events = _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts, True)
+        results, events = _isolated(session, ctx, sponsor, groups, source, recorded_by, starts)
     else:
         whole.commit()
-    audit.record_many(session, events)
+    if audited:
+        audit.record_many(session, events)
     return results
 
 
-def _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts, isolate: bool):
-    known = _Known(session, sponsor, {apprentice for apprentice, _ in groups})
+def _isolated(session, ctx, sponsor, groups, source, recorded_by, starts):
+    """`_apply_groups` one group at a time, each under a savepoint of its own: one apprentice's
+    surprise must not stop the others."""
     results: list[RowResult] = []
     events: list = []
     for key, group in groups.items():
-        start = (starts or {}).get(key, group[0][1]["date"])
-        if not isolate:
-            results += _apply_group(session, ctx, known, group, source, recorded_by, start, events)
-            continue
         savepoint = session.begin_nested()
-        done = len(events)
         try:
-            found = _apply_group(session, ctx, known, group, source, recorded_by, start, events)
-        except Exception as exc:  # one apprentice's surprise must not stop the others
+            found, more = _apply_groups(session, ctx, sponsor, {key: group}, source, recorded_by, starts)
+        except Exception as exc:
             savepoint.rollback()
-            del events[done:]
             log.exception("%s: rows %s", source, ", ".join(str(line) for line, _ in group))
-            found = [RowResult(line, "error", None, f"{type(exc).__name__}: {exc}") for line, _ in group]
+            found, more = [RowResult(line, "error", None, f"{type(exc).__name__}: {exc}") for line, _ in group], []
         else:
             savepoint.commit()
         results += found
+        events += more
+    return results, events
+
+
+def _apply_groups(session, ctx, sponsor, groups, source, recorded_by, starts):
+    """Every group's enrolment found or made, then all of them recorded in one `record_chunk`."""
+    known = _Known(session, sponsor, {apprentice for apprentice, _ in groups})
+    enrolled = known.enroll({key: (group[0][1], (starts or {}).get(key, group[0][1]["date"]))
+                             for key, group in groups.items()})
+    results: list[RowResult] = []
+    appendings, recorded_groups = [], []
+    for key, group in groups.items():
+        found = enrolled[key]
+        if isinstance(found, ProgressError):
+            results += [RowResult(line, "error", found.field, found.message) for line, _ in group]
+            continue
+        enrollment, new = found
+        entries = [NewEntry(entry_type=row["entry_type"], item=row["item"], value=row["value"],
+                            entry_date=parse_date(row["date"]), signed_off_by=row["signed_off_by"] or None,
+                            source=f"{source}:{line}", entry_ref=row.get("entry_ref") or None) for line, row in group]
+        appendings.append(Appending(enrollment, entries, new))
+        recorded_groups.append(group)
+    events: list = []
+    recorded = record_chunk(session, ctx, appendings, recorded_by=recorded_by, audit_events=events)
+    for group, one in zip(recorded_groups, recorded):
+        results += _group_results(group, one)
     return results, events
 
 
 class _Known:
-    """The chunk's apprentices and enrolments that exist already, read in one query each."""
+    """The chunk's apprentices and enrolments that exist already, read in one query each; those
+    that do not, made together (one insert each)."""
 
     def __init__(self, session: Session, sponsor: Sponsor, external_ids: set[str]):
         self.session, self.sponsor = session, sponsor
         self.programs: list[str] | None = None
+        self.versions: dict[str, ProgramVersion] = {}
         self.apprentices: dict[str, Apprentice] = {}
         self.enrollments: dict[tuple[str, str], Enrollment] = {}
         wanted = sorted(external_ids)
         for start in range(0, len(wanted), 400):
             self.apprentices.update((a.external_id, a) for a in session.scalars(select(Apprentice).where(
                 Apprentice.sponsor_id == sponsor.id, Apprentice.external_id.in_(wanted[start:start + 400]))))
-        ids = sorted(a.id for a in self.apprentices.values())
+        # Our own ids (not read above: a sponsor's ids are looked up as theirs first).
+        ours = [i for i in wanted if i not in self.apprentices and len(i) == services.OUR_ID_LENGTH]
+        for start in range(0, len(ours), 400):
+            self.apprentices.update((a.id, a) for a in session.scalars(select(Apprentice).where(
+                Apprentice.sponsor_id == sponsor.id, Apprentice.id.in_(ours[start:start + 400]))))
+        ids = sorted({a.id for a in self.apprentices.values()})
         for start in range(0, len(ids), 400):
             self.enrollments.update(((e.apprentice_id, e.program_id), e) for e in session.scalars(
                 select(Enrollment).where(Enrollment.apprentice_id.in_(ids[start:start + 400]))))
 
-    def enrollment(self, row: dict, start: str) -> tuple[Enrollment, bool]:
-        """The row's enrolment, and whether it is new (the apprentice and enrolment are made
-        on their first row, which raises ProgressError when it lacks what they need)."""
+    def enroll(self, heads: dict[tuple[str, str], tuple[dict, str]]
+               ) -> dict[tuple[str, str], tuple[Enrollment, bool] | ProgressError]:
+        """Each group's enrolment and whether it is new, from its first row and start date (the
+        apprentice and enrolment are made when missing, all in one flush), or why it cannot be."""
+        out: dict[tuple[str, str], tuple[Enrollment, bool] | ProgressError] = {}
+        for key, (row, start) in heads.items():
+            try:
+                out[key] = self._enrollment(row, start)
+            except ProgressError as exc:
+                out[key] = exc
+        self.session.flush()
+        return out
+
+    def _enrollment(self, row: dict, start: str) -> tuple[Enrollment, bool]:
         apprentice = self.apprentices.get(row["apprentice_id"])
-        if apprentice is not None and (apprentice.id, row["program"]) in self.enrollments:
-            return self.enrollments[(apprentice.id, row["program"])], False
-        # Every enrolment of a known apprentice was read, so one not found is new; so is any
-        # of an apprentice made now. One named by our own id (not read above) may not be.
-        new = apprentice is not None
         if apprentice is None:
-            # Not among the sponsor's own ids read above: our id, or a new apprentice.
-            apprentice = (services.find_apprentice(self.session, self.sponsor, row["apprentice_id"])
-                          if len(row["apprentice_id"]) == services.OUR_ID_LENGTH else None)
-            if apprentice is None:
-                new = True
-                apprentice = services.add_apprentice(self.session, self.sponsor, row["apprentice_id"],
-                                                     row["apprentice_name"], row["apprentice_email"],
-                                                     row["apprentice_did"])
+            apprentice = services.new_apprentice(self.session, self.sponsor, row["apprentice_id"],
+                                                 row["apprentice_name"], row["apprentice_email"], row["apprentice_did"])
             self.apprentices[row["apprentice_id"]] = apprentice   # held, so the session keeps it
+        # Every enrolment of a known apprentice was read, so one not found is new.
+        existing = self.enrollments.get((apprentice.id, row["program"]))
+        if existing is not None:
+            return existing, False
         if self.programs is None:
             self.programs = sponsor_programs(self.session, self.sponsor)
-        enrollment = services.enroll(self.session, self.sponsor, apprentice, row["program"],
-                                     start_date=parse_date(start), new=new, programs=self.programs)
-        return enrollment, new
+        if row["program"] not in self.programs:
+            raise ProgressError("program", f"unknown program {row['program']!r} for this sponsor")
+        if row["program"] not in self.versions:
+            self.versions[row["program"]] = catalog.latest_program(self.session, row["program"])
+        enrollment = services.new_enrollment(self.session, self.sponsor, apprentice, self.versions[row["program"]],
+                                             start_date=parse_date(start))
+        self.enrollments[(apprentice.id, row["program"])] = enrollment
+        return enrollment, True
 
 
 def earliest_dates(rows: Iterable[tuple[int, dict]]) -> dict[tuple[str, str], str]:
@@ -295,17 +332,7 @@ def earliest_dates(rows: Iterable[tuple[int, dict]]) -> dict[tuple[str, str], st
     return found
 
 
-def _apply_group(session, ctx, known: _Known, group, source, recorded_by, start: str, events: list
-                 ) -> list[RowResult]:
-    try:
-        enrollment, new = known.enrollment(group[0][1], start)
-    except ProgressError as exc:
-        return [RowResult(line, "error", exc.field, exc.message) for line, _ in group]
-    entries = [NewEntry(entry_type=row["entry_type"], item=row["item"], value=row["value"],
-                        entry_date=parse_date(row["date"]), signed_off_by=row["signed_off_by"] or None,
-                        source=f"{source}:{line}", entry_ref=row.get("entry_ref") or None) for line, row in group]
-    recorded = record_entries(session, ctx, enrollment, entries, recorded_by=recorded_by, new=new,
-                              audit_events=events)
+def _group_results(group, recorded: Recorded) -> list[RowResult]:
     results = []
     for (line, _row), result in zip(group, recorded.results):
         if result.error is not None:

@@ -1,17 +1,22 @@
-"""Appending entries to one enrolment's ledger: the path every way progress arrives ends in.
+"""Appending entries to enrolments' ledgers: the path every way progress arrives ends in.
 
-API entries and console forms pass one entry, `ler import` and web batches a date-ordered run
-of one apprentice's rows. In the caller's transaction, under the enrolment's row lock:
+API entries and console forms pass one entry, `ler import` and web batches a chunk of
+apprentices, each with a date-ordered run of rows. In the caller's transaction, under the
+enrolments' row locks (taken in one statement, in id order):
 
 1. every entry is checked against the program (pure) and fingerprinted;
-2. the fingerprints already recorded and the hours already on the entries' days are read in
-   one query each, so a re-imported row is a duplicate before the day cap is looked at;
-3. records are inserted together and folded into the running state; a correction is
-   inserted alone and the state rebuilt from the whole ledger (it may take something away);
-4. the state is evaluated once, what it newly earns is issued, and the state is saved.
+2. the entries already recorded on the chunk's days are read in one query for every enrolment
+   (a fingerprint includes the date, so that finds the duplicates too, before the day cap is
+   looked at);
+3. the records of every enrolment are inserted in one statement and folded into their running
+   states; a correction is inserted alone and its state rebuilt from the whole ledger (it may
+   take something away);
+4. each state is evaluated once, what it newly earns is issued, and the states are saved.
 
 An entry that fails is reported and skipped; the others go on. Exactly once rests on the
-unique (enrolment, fingerprint) and (apprentice, program version, achievement) keys.
+unique (enrolment, fingerprint) and (apprentice, program version, achievement) keys. The
+statements per chunk do not grow with its apprentices: on PostgreSQL every round trip per
+apprentice cost more than the apprentice's own work.
 """
 
 from __future__ import annotations
@@ -23,15 +28,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.db import insert_rows
 from issuer.errors import LerError
 from issuer.issuance.services import IssuanceContext, IssuanceOutcome, issue_earned
 from issuer import audit
 from issuer.programs.models import ProgramVersion
 from issuer.progress import state as states
-from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
+from issuer.progress.models import Apprentice, Enrollment, EnrollmentState, LedgerEntry
 from issuer.progress.validation import EntryError, validate_entry
 from issuer.rules import (
     AMEND,
@@ -85,6 +91,16 @@ class EntryResult:
     error: ProgressError | None = None
 
 
+@dataclass(frozen=True)
+class Appending:
+    """One enrolment's entries, in the order they apply. `new`: the enrolment was created in
+    this transaction, so it has no ledger to read yet."""
+
+    enrollment: Enrollment
+    entries: list[NewEntry]
+    new: bool = False
+
+
 @dataclass
 class Recorded:
     results: list[EntryResult]
@@ -100,76 +116,164 @@ def fingerprint(entry_type, item, value, entry_date, signed_off_by, corrects, ac
 
 
 def record_entries(session: Session, ctx: IssuanceContext, enrollment: Enrollment, entries: list[NewEntry], *,
-                   recorded_by: str, today: date | None = None, new: bool = False,
-                   audit_events: list | None = None) -> Recorded:
-    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's transaction.
+                   recorded_by: str, today: date | None = None, new: bool = False) -> Recorded:
+    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's transaction."""
+    (recorded,) = record_chunk(session, ctx, [Appending(enrollment, entries, new)], recorded_by=recorded_by,
+                               today=today)
+    return recorded
 
-    `new`: the enrolment was created in this transaction, so it has no ledger to read yet.
-    `audit_events`: a list to add the entries' audit events to, for a caller that writes many
-    enrolments' events in one insert; else they are written here."""
-    run = _Run(session, enrollment, recorded_by, today or date.today(), new)
-    results = run.apply(entries)
-    issuance = IssuanceOutcome()
+
+def record_chunk(session: Session, ctx: IssuanceContext, appendings: list[Appending], *, recorded_by: str,
+                 today: date | None = None, audit_events: list | None = None) -> list[Recorded]:
+    """Append each enrolment's entries to its ledger, in the caller's transaction, with a number
+    of statements that does not grow with the enrolments (see the module's docstring).
+
+    `audit_events`: a list to add the entries' audit events to, for a caller that writes more
+    events in the same insert; else they are written here."""
+    today = today or date.today()
+    # Loading the states takes the enrolments' row locks: two entries that each complete a
+    # threshold must not both evaluate without seeing the other (which would issue nothing).
+    held = states.stored_many(session, [a.enrollment for a in appendings if not a.new], lock=True)
+    runs = [_Run(session, a.enrollment, recorded_by, today, held.get(a.enrollment.id)) for a in appendings]
+    checked = [run.check(a.entries) for run, a in zip(runs, appendings)]
+    _read_recorded(session, runs, checked)
+    results = [run.apply(entries) for run, entries in zip(runs, checked)]
+    _flush(session, runs)
+    events: list = []
+    out = []
+    for run, found in zip(runs, results):
+        issuance = _issue(session, ctx, run)
+        if run.changed:
+            states.save(session, run.enrollment, run.state, run.row)
+            events.extend(run.events)
+        out.append(Recorded(found, issuance))
+    if audit_events is None:
+        audit.record_many(session, events)
+    else:
+        audit_events.extend(events)
+    return out
+
+
+def _issue(session: Session, ctx: IssuanceContext, run: _Run) -> IssuanceOutcome:
+    """What the run's state newly earns, issued (the state then holds what is issued)."""
     found = run.book
     progress = progress_from_state(found.document, found.frameworks, found.rules, run.state)
-    if run.rebuilt or set(progress.earned_keys) - run.state.issued:
-        version = session.get(ProgramVersion, found.version_id)
-        issuance = issue_earned(session, ctx, enrollment, version, found.frameworks, progress)
-        run.state.issued = set(issuance.held)
-    if run.changed:
-        states.save(session, enrollment, run.state, run.row)
-        if audit_events is None:
-            audit.record_many(session, run.events)
-        else:
-            audit_events.extend(run.events)
-    return Recorded(results, issuance)
+    if not run.rebuilt and not set(progress.earned_keys) - run.state.issued:
+        return IssuanceOutcome()
+    version = session.get(ProgramVersion, found.version_id)
+    issuance = issue_earned(session, ctx, run.enrollment, version, found.frameworks, progress)
+    run.state.issued = set(issuance.held)
+    return issuance
+
+
+# Parameters per IN list: under every driver's limit, with room for two lists in a statement.
+IN_SLICE = 400
+
+
+def _read_recorded(session: Session, runs: list[_Run], checked: list[list[_Checked]]) -> None:
+    """Each run's recorded fingerprints among its entries' and the hours standing on their
+    days, for every run in one query (in slices): a duplicate has its original's date, since
+    the date is part of the fingerprint, so reading the entries on the days finds both."""
+    wanted: dict[int, tuple[_Run, set[str]]] = {}
+    days: set[date] = set()
+    for run, entries in zip(runs, checked):
+        run.prints, run.days = set(), defaultdict(Decimal)
+        if run.new:
+            continue
+        digests = {c.digest for c in entries if c.digest}
+        wanted[run.enrollment.id] = (run, digests)
+        days.update(c.result.entry.entry_date for c in entries if c.digest)
+        if run.state.corrections:
+            # An amendment can move hours from any day: the totals come from the whole ledger.
+            for entry in effective_ledger(states.rule_entries(session, run.enrollment.id)):
+                if entry.entry_type in HOUR_TYPES:
+                    run.days[entry.date] += Decimal(entry.value)
+    ids, day_list = sorted(wanted), sorted(days)
+    for i in range(0, len(ids), IN_SLICE):
+        for j in range(0, len(day_list), IN_SLICE):
+            query = select(LedgerEntry.enrollment_id, LedgerEntry.fingerprint, LedgerEntry.entry_date,
+                           LedgerEntry.entry_type, LedgerEntry.value).where(
+                LedgerEntry.enrollment_id.in_(ids[i:i + IN_SLICE]), LedgerEntry.entry_date.in_(day_list[j:j + IN_SLICE]))
+            for enrollment_id, digest, day, entry_type, value in session.execute(query):
+                run, digests = wanted[enrollment_id]
+                if digest in digests:
+                    run.prints.add(digest)
+                if entry_type in HOUR_TYPES and not run.state.corrections:
+                    run.days[day] += Decimal(value)
+
+
+def _flush(session: Session, runs: list[_Run]) -> None:
+    """Insert every run's pending records in one statement, and fold them into their states."""
+    pending = [run for run in runs if run.pending]
+    if pending:
+        ids = _insert(session, [row for run in pending for row in run.pending_rows()])
+        for run in pending:
+            run.fold(ids)
+
+
+def _insert(session: Session, rows: list[dict]) -> dict[tuple[int, str], int]:
+    """The rows inserted; their ids by (enrolment, fingerprint). Matched back by that unique key
+    rather than by parameter order, which would make SQLite insert row by row."""
+    inserted = insert_rows(session, LedgerEntry.__table__, rows,
+                           (LedgerEntry.id, LedgerEntry.enrollment_id, LedgerEntry.fingerprint))
+    return {(enrollment_id, digest): entry_id for entry_id, enrollment_id, digest in inserted}
+
+
+@dataclass
+class _Checked:
+    result: EntryResult
+    value: str = ""
+    digest: str = ""
 
 
 class _Run:
-    """One call of `record_entries`: the state, the day totals and the prints it keeps current."""
+    """One enrolment's part of `record_chunk`: the state, the day totals and the prints it keeps current."""
 
-    def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date, new: bool):
+    def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date,
+                 held: tuple[EnrollmentState | None, RunningState] | None):
+        """`held`: the enrolment's stored state, locked (`states.stored_many`); None for an
+        enrolment created in this transaction."""
         self.session, self.enrollment, self.recorded_by, self.today = session, enrollment, recorded_by, today
-        self.new = new
+        self.new = held is None
         self.book = states.book(session, enrollment.program_version_id)
-        # Loading the state takes the enrolment's row lock: two entries that each complete a
-        # threshold must not both evaluate without seeing the other (which would issue nothing).
-        self.row, self.state = ((None, RunningState(start=enrollment.start_date)) if new
-                                else states.stored(session, enrollment, lock=True))
+        self.row, self.state = held if held is not None else (None, RunningState(start=enrollment.start_date))
         self.sponsor_id = session.get(Apprentice, enrollment.apprentice_id).sponsor_id
         self.rebuilt = self.changed = False
         self.events: list[tuple[int, str, str, dict]] = []
-        self.pending: list[tuple[EntryResult, str, str]] = []   # (result, value, fingerprint)
+        self.pending: list[_Checked] = []
+        self.prints: set[str] = set()
+        self.days: dict[date, Decimal] = defaultdict(Decimal)
 
-    def apply(self, entries: list[NewEntry]) -> list[EntryResult]:
-        checked = [self._check(entry) for entry in entries]
-        self.prints, self.days = self._recorded({c[2] for c in checked if c[2]},
-                                                {c[0].entry.entry_date for c in checked if c[2]})
-        for result, value, digest in checked:
-            if result.error is not None:
+    def check(self, entries: list[NewEntry]) -> list[_Checked]:
+        return [self._check(entry) for entry in entries]
+
+    def apply(self, checked: list[_Checked]) -> list[EntryResult]:
+        """Judge each checked entry against the ledger (`prints` and `days` read first); the
+        records wait in `pending` for `_flush`, a correction is applied at once."""
+        for one in checked:
+            if one.result.error is not None:
                 continue
-            if digest in self.prints:
-                result.duplicate = True
-            elif result.entry.action == RECORD:
-                self._record(result, value, digest)
+            if one.digest in self.prints:
+                one.result.duplicate = True
+            elif one.result.entry.action == RECORD:
+                self._record(one)
             else:
-                self._flush()
-                self._correct(result, value, digest)
-        self._flush()
-        return [c[0] for c in checked]
+                _flush(self.session, [self])
+                self._correct(one.result, one.value, one.digest)
+        return [one.result for one in checked]
 
     # --- checks ------------------------------------------------------------------------------
 
-    def _check(self, entry: NewEntry) -> tuple[EntryResult, str, str]:
+    def _check(self, entry: NewEntry) -> _Checked:
         result = EntryResult(entry)
         try:
             value, entry_type, item = self._validated(entry)
         except ProgressError as exc:
             result.error = exc
-            return result, "", ""
+            return _Checked(result)
         digest = fingerprint(entry_type, item, value, entry.entry_date, entry.signed_off_by, entry.corrects,
                              entry.action, entry.entry_ref)
-        return result, value, digest
+        return _Checked(result, value, digest)
 
     def _validated(self, entry: NewEntry) -> tuple[str, str, str]:
         entry_type, item, value = entry.entry_type, entry.item, entry.value
@@ -202,34 +306,6 @@ class _Run:
                                                  "name who signed it off")
         return value, entry_type, item
 
-    def _recorded(self, digests: set[str], days: set[date]) -> tuple[set[str], dict[date, Decimal]]:
-        """Which of `digests` are recorded already, and the hours standing on each of `days`
-        (on every day once the ledger holds a correction: an amendment can move hours)."""
-        prints: set[str] = set()
-        totals: dict[date, Decimal] = defaultdict(Decimal)
-        if self.new:
-            return prints, totals
-        if self.state.corrections:
-            for entry in effective_ledger(states.rule_entries(self.session, self.enrollment.id)):
-                if entry.entry_type in HOUR_TYPES:
-                    totals[entry.date] += Decimal(entry.value)
-            days = set()
-        digests_left, days_left = sorted(digests), sorted(days)
-        while digests_left or days_left:
-            # One query for both; in slices, to stay under every driver's parameter limit.
-            some_digests, digests_left = digests_left[:400], digests_left[400:]
-            some_days, days_left = days_left[:400], days_left[400:]
-            query = select(LedgerEntry.fingerprint, LedgerEntry.entry_date, LedgerEntry.entry_type,
-                           LedgerEntry.value).where(LedgerEntry.enrollment_id == self.enrollment.id, or_(
-                               LedgerEntry.fingerprint.in_(some_digests),
-                               and_(LedgerEntry.entry_date.in_(some_days), LedgerEntry.entry_type.in_(HOUR_TYPES))))
-            for digest, day, entry_type, value in self.session.execute(query):
-                if digest in digests:
-                    prints.add(digest)
-                if day in days and entry_type in HOUR_TYPES:
-                    totals[day] += Decimal(value)
-        return prints, totals
-
     def _over_the_day(self, day: date, hours: Decimal) -> ProgressError | None:
         total = self.days[day] + hours
         if total > MAX_HOURS_PER_DAY:
@@ -238,15 +314,15 @@ class _Run:
 
     # --- appending ---------------------------------------------------------------------------
 
-    def _record(self, result: EntryResult, value: str, digest: str) -> None:
-        entry = result.entry
+    def _record(self, one: _Checked) -> None:
+        entry = one.result.entry
         if entry.entry_type in HOUR_TYPES:
-            result.error = self._over_the_day(entry.entry_date, Decimal(value))
-            if result.error is not None:
+            one.result.error = self._over_the_day(entry.entry_date, Decimal(one.value))
+            if one.result.error is not None:
                 return
-            self.days[entry.entry_date] += Decimal(value)
-        self.prints.add(digest)
-        self.pending.append((result, value, digest))
+            self.days[entry.entry_date] += Decimal(one.value)
+        self.prints.add(one.digest)
+        self.pending.append(one)
 
     def _row(self, entry: NewEntry, entry_type: str, item: str, value: str, digest: str) -> dict:
         return {"enrollment_id": self.enrollment.id, "entry_type": entry_type, "item": item, "value": value,
@@ -254,24 +330,18 @@ class _Run:
                 "recorded_by": self.recorded_by, "corrects": entry.corrects, "action": entry.action,
                 "reason": entry.reason, "source": entry.source, "fingerprint": digest, "entry_ref": entry.entry_ref}
 
-    def _insert(self, rows: list[dict]) -> list[int]:
-        # Matched back by fingerprint (unique per enrolment) rather than by parameter order,
-        # which would make SQLite insert row by row.
-        statement = insert(LedgerEntry).returning(LedgerEntry.id, LedgerEntry.fingerprint)
-        ids = {digest: entry_id for entry_id, digest in self.session.execute(statement, rows)}
-        return [ids[row["fingerprint"]] for row in rows]
+    def pending_rows(self) -> list[dict]:
+        return [self._row(one.result.entry, one.result.entry.entry_type, one.result.entry.item, one.value, one.digest)
+                for one in self.pending]
 
-    def _flush(self) -> None:
-        """Insert the pending records together and fold them into the state."""
-        if not self.pending:
-            return
-        rows = [self._row(r.entry, r.entry.entry_type, r.entry.item, value, digest) for r, value, digest in self.pending]
-        for (result, value, _digest), entry_id in zip(self.pending, self._insert(rows)):
-            result.entry_id = entry_id
-            entry = result.entry
-            self.state.add(self.book.rules, EffectiveEntry(entry_id, entry.entry_type, entry.item, value,
+    def fold(self, ids: dict[tuple[int, str], int]) -> None:
+        """The pending records, inserted (`ids` from `_insert`), folded into the state."""
+        for one in self.pending:
+            entry_id = one.result.entry_id = ids[(self.enrollment.id, one.digest)]
+            entry = one.result.entry
+            self.state.add(self.book.rules, EffectiveEntry(entry_id, entry.entry_type, entry.item, one.value,
                                                            entry.entry_date, entry.signed_off_by, (entry_id,)))
-            self._audit(entry_id, entry.entry_type, entry.item, value, entry)
+            self._audit(entry_id, entry.entry_type, entry.item, one.value, entry)
         self.pending = []
         self.changed = True
 
@@ -280,7 +350,7 @@ class _Run:
         entry = result.entry
         target = self.session.get(LedgerEntry, entry.corrects)
         savepoint = self.session.begin_nested()
-        (entry_id,) = self._insert([self._row(entry, target.entry_type, target.item, value, digest)])
+        (entry_id,) = _insert(self.session, [self._row(entry, target.entry_type, target.item, value, digest)]).values()
         try:
             ledger = effective_ledger(states.rule_entries(self.session, self.enrollment.id))
             rebuilt = fold(self.book.rules, ledger, self.enrollment.start_date)

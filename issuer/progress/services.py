@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from issuer.issuance.services import IssuanceContext, IssuanceOutcome
 from issuer import audit
 from issuer.programs import catalog
+from issuer.programs.models import ProgramVersion
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
 from issuer.progress.recording import NewEntry, ProgressError, record_entries
 from issuer.sponsors.models import Sponsor
@@ -48,6 +49,14 @@ def upsert_apprentice(session: Session, sponsor: Sponsor, external_id: str, name
 def add_apprentice(session: Session, sponsor: Sponsor, external_id: str, name: str | None,
                    email: str | None, did: str | None) -> Apprentice:
     """A new apprentice of `sponsor` (the caller knows there is none with this id)."""
+    apprentice = new_apprentice(session, sponsor, external_id, name, email, did)
+    session.flush()
+    return apprentice
+
+
+def new_apprentice(session: Session, sponsor: Sponsor, external_id: str, name: str | None,
+                   email: str | None, did: str | None) -> Apprentice:
+    """`add_apprentice` without the flush: a caller adding many writes them in one insert."""
     if not name:
         raise ProgressError("apprentice_name", f"new apprentice {external_id!r} needs a name")
     if not email and not did:
@@ -57,7 +66,6 @@ def add_apprentice(session: Session, sponsor: Sponsor, external_id: str, name: s
     apprentice = Apprentice(id=str(uuid.uuid4()), sponsor_id=sponsor.id, external_id=external_id, name=name,
                             email=email or None, did=did or None)
     session.add(apprentice)
-    session.flush()
     return apprentice
 
 
@@ -72,12 +80,20 @@ def enroll(session: Session, sponsor: Sponsor, apprentice: Apprentice, program_i
         return existing
     if program_id not in (programs if programs is not None else sponsor_programs(session, sponsor)):
         raise ProgressError("program", f"unknown program {program_id!r} for this sponsor")
-    program = catalog.latest_program(session, program_id)
-    enrollment = Enrollment(apprentice_id=apprentice.id, program_id=program_id, program_version_id=program.id,
+    enrollment = new_enrollment(session, sponsor, apprentice, catalog.latest_program(session, program_id),
+                                start_date, cohort)
+    session.flush()
+    return enrollment
+
+
+def new_enrollment(session: Session, sponsor: Sponsor, apprentice: Apprentice, program: ProgramVersion,
+                   start_date: date | None = None, cohort: str | None = None) -> Enrollment:
+    """A new enrolment in `program` (the sponsor's, checked by the caller), not yet flushed: a
+    caller enrolling many writes them in one insert."""
+    enrollment = Enrollment(apprentice_id=apprentice.id, program_id=program.program_id, program_version_id=program.id,
                             start_date=start_date or date.today(), cohort=cohort)
     session.add(enrollment)
-    session.flush()
-    audit.record(session, sponsor.id, "apprentice.enrolled", f"apprentice:{apprentice.id}", program=program_id,
+    audit.record(session, sponsor.id, "apprentice.enrolled", f"apprentice:{apprentice.id}", program=program.program_id,
                  cohort=cohort, start_date=enrollment.start_date)
     return enrollment
 
