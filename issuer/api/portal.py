@@ -21,6 +21,7 @@ from issuer.batch import intake, results as batch_results
 from issuer.batch import models as batch_models
 from issuer.batch.models import Batch, BatchRow
 from issuer.db import session_scope
+from issuer.issuance import slots as credential_slots
 from issuer.issuance.models import IssuedCredential
 from issuer.progress.recording import HOUR_TYPES
 from issuer.progress.state import rule_entries
@@ -32,6 +33,7 @@ from issuer.programs import catalog
 from issuer.progress import services as progress
 from issuer.progress.models import Apprentice, LedgerEntry
 from issuer.progress.validation import EntryError, parse_date
+from issuer.workflow import earning
 from issuer.rules import OCCUPATION, effective_ledger
 from issuer.sponsors import services as sponsors
 from issuer.sponsors.models import ApiKey, Sponsor
@@ -353,7 +355,7 @@ def record(apprentice_id):
         try:
             if entry_type not in HOUR_TYPES:
                 raise portal.PortalError("choose a work process or a course", field="item")
-            outcome = progress.record_entry(
+            outcome = earning.record_entry(
                 session, ctx, enrollment, entry_type=entry_type, item=item, value=web.form("hours", 20),
                 entry_date=parse_date(web.form("date", 20)), signed_off_by=web.form("signed_off_by", 200) or None,
                 recorded_by=f"portal:{g.staff.email}", source="portal")
@@ -381,7 +383,7 @@ def correct(apprentice_id):
             if action not in ("reverse", "amend"):
                 raise portal.PortalError("choose reverse or amend", field="action")
             amended_date = web.form("date", 20)
-            outcome = progress.record_entry(
+            outcome = earning.record_entry(
                 session, ctx, enrollment, entry_type=target.entry_type, item=target.item,
                 value=web.form("value", 20) if action == "amend" else target.value,
                 entry_date=parse_date(amended_date) if action == "amend" and amended_date else target.entry_date,
@@ -501,7 +503,7 @@ STATES = {"": "All", "valid": "Valid", "pending": "Not yet in a wallet", "flagge
 
 
 def _credential_state(session, row: IssuedCredential) -> dict:
-    slots = status.find_slots(session, row.sponsor_id, row.id)
+    slots = credential_slots.find_slots(session, row.sponsor_id, row.id)
     revoked, suspended = status.current(session, slots[0]) if slots else (False, False)
     return {"revoked": revoked, "suspended": suspended, "claimed": portal.claimed(session, row.id),
             "suspendable": any(slot.suspendable for slot in slots), "not_suspendable": status.NOT_SUSPENDABLE}
@@ -532,7 +534,7 @@ def credential(credential_id):
         apprentice = portal.visible_apprentice(session, g.staff, row.apprentice_id) if row else None
         if apprentice is None:
             abort(404, "No such credential.")
-        slots = status.find_slots(session, row.sponsor_id, row.id)
+        slots = credential_slots.find_slots(session, row.sponsor_id, row.id)
         return page("portal/credential.html", row=row, apprentice=apprentice, **_credential_state(session, row),
                     history=status.history(session, slots))
 
@@ -553,7 +555,7 @@ def credential_status(credential_id):
             return page("portal/confirm_revoke.html", row=row, reason=reason,
                         apprentice=session.get(Apprentice, row.apprentice_id))
         try:
-            status.change(session, web.services().issuance, status.find_slots(session, g.staff.sponsor_id, row.id),
+            status.change(session, web.services().issuance, credential_slots.find_slots(session, g.staff.sponsor_id, row.id),
                           action, web.form("reason", status.MAX_REASON + 1), g.staff.audit_label)
         except status.StatusError as exc:
             raise portal.PortalError(exc.message, exc.status if exc.status != 400 else 422) from None

@@ -19,15 +19,16 @@ from issuer.delivery import mail
 from issuer.delivery.models import Delivery
 from issuer.errors import LerError
 from issuer.issuance.models import IssuedCredential
-from issuer.issuance.services import IssuanceContext, progress_of
+from issuer.issuance.services import IssuanceContext
 from issuer import audit
 from issuer.portal import security
 from issuer.portal.models import Assignment, StaffAccount
 from issuer.portal.sealing import PREFIX as SEALED, SecretBox
 from issuer.progress.models import Apprentice, Enrollment
-from issuer.progress.services import ProgressError, record_entry
+from issuer.progress.recording import ProgressError
 from issuer.rules import ATTAINED, COMPETENCY, OCCUPATION, STATEMENT, SignOff, format_hours
 from issuer.sponsors.models import Sponsor
+from issuer.workflow.earning import progress_of, record_entry
 
 ROLES = ("administrator", "coordinator", "journeyworker", "viewer")
 ROLE_LABELS = {"administrator": "Administrator", "coordinator": "Coordinator",

@@ -8,7 +8,8 @@ of one apprentice's rows. In the caller's transaction, under the enrolment's row
    one query each, so a re-imported row is a duplicate before the day cap is looked at;
 3. records are inserted together and folded into the running state; a correction is
    inserted alone and the state rebuilt from the whole ledger (it may take something away);
-4. the state is evaluated once, what it newly earns is issued, and the state is saved.
+4. the caller (`issuer.workflow`, where ledger, rules and issuance meet) evaluates the state
+   once and issues what it newly earns; then the state and the audit events are kept.
 
 An entry that fails is reported and skipped; the others go on. Exactly once rests on the
 unique (enrolment, fingerprint) and (apprentice, program version, achievement) keys.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -27,9 +28,7 @@ from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
-from issuer.issuance.services import IssuanceContext, IssuanceOutcome, issue_earned
 from issuer import audit
-from issuer.programs.models import ProgramVersion
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
 from issuer.progress.validation import EntryError, validate_entry
@@ -47,7 +46,6 @@ from issuer.rules import (
     effective_ledger,
     fold,
 )
-from issuer.rules import progress as progress_from_state
 
 HOUR_TYPES = (OJL_HOURS, RTI_HOURS)
 MAX_HOURS_PER_DAY = Decimal(24)
@@ -85,12 +83,6 @@ class EntryResult:
     error: ProgressError | None = None
 
 
-@dataclass
-class Recorded:
-    results: list[EntryResult]
-    issuance: IssuanceOutcome = field(default_factory=IssuanceOutcome)
-
-
 def fingerprint(entry_type, item, value, entry_date, signed_off_by, corrects, action, entry_ref=None) -> str:
     fields = [entry_type, item, value, entry_date.isoformat(), signed_off_by or "", corrects, action]
     if entry_ref:
@@ -99,34 +91,20 @@ def fingerprint(entry_type, item, value, entry_date, signed_off_by, corrects, ac
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
-def record_entries(session: Session, ctx: IssuanceContext, enrollment: Enrollment, entries: list[NewEntry], *,
-                   recorded_by: str, today: date | None = None, new: bool = False,
-                   audit_events: list | None = None) -> Recorded:
-    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's transaction.
+def append(session: Session, enrollment: Enrollment, entries: list[NewEntry], *, recorded_by: str,
+           today: date | None = None, new: bool = False) -> Appending:
+    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's
+    transaction, and fold them into its running state; `keep` the state when done with it.
 
-    `new`: the enrolment was created in this transaction, so it has no ledger to read yet.
-    `audit_events`: a list to add the entries' audit events to, for a caller that writes many
-    enrolments' events in one insert; else they are written here."""
-    run = _Run(session, enrollment, recorded_by, today or date.today(), new)
-    results = run.apply(entries)
-    issuance = IssuanceOutcome()
-    found = run.book
-    progress = progress_from_state(found.document, found.frameworks, found.rules, run.state)
-    if run.rebuilt or set(progress.earned_keys) - run.state.issued:
-        version = session.get(ProgramVersion, found.version_id)
-        issuance = issue_earned(session, ctx, enrollment, version, found.frameworks, progress)
-        run.state.issued = set(issuance.held)
-    if run.changed:
-        states.save(session, enrollment, run.state, run.row)
-        if audit_events is None:
-            audit.record_many(session, run.events)
-        else:
-            audit_events.extend(run.events)
-    return Recorded(results, issuance)
+    `new`: the enrolment was created in this transaction, so it has no ledger to read yet."""
+    run = Appending(session, enrollment, recorded_by, today or date.today(), new)
+    run.results = run.apply(entries)
+    return run
 
 
-class _Run:
-    """One call of `record_entries`: the state, the day totals and the prints it keeps current."""
+class Appending:
+    """One call of `append`: the results of its entries, and the state, the day totals and
+    the prints it keeps current. `rebuilt`: a correction rebuilt the state from the ledger."""
 
     def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date, new: bool):
         self.session, self.enrollment, self.recorded_by, self.today = session, enrollment, recorded_by, today
@@ -140,6 +118,19 @@ class _Run:
         self.rebuilt = self.changed = False
         self.events: list[tuple[int, str, str, dict]] = []
         self.pending: list[tuple[EntryResult, str, str]] = []   # (result, value, fingerprint)
+        self.results: list[EntryResult] = []
+
+    def keep(self, audit_events: list | None = None) -> None:
+        """Store the state and the entries' audit events, when the entries changed anything.
+        `audit_events`: a list to add the events to, for a caller that writes many enrolments'
+        events in one insert; else they are written here."""
+        if not self.changed:
+            return
+        states.save(self.session, self.enrollment, self.state, self.row)
+        if audit_events is None:
+            audit.record_many(self.session, self.events)
+        else:
+            audit_events.extend(self.events)
 
     def apply(self, entries: list[NewEntry]) -> list[EntryResult]:
         checked = [self._check(entry) for entry in entries]
