@@ -124,6 +124,11 @@ class Signer:
                     initargs=(self.config.key_passphrase, str(self.config.contexts_dir), os.getpid()))
             return self._pool
 
+    @property
+    def started(self) -> bool:
+        """Whether the pool's processes run (they start on the first submit that needs them)."""
+        return self._pool is not None
+
     def submit(self, documents: list[dict], key: SealedKey):
         if self._pool is None and (len(documents) < INLINE_BELOW or self.processes <= 1):
             signed = _sign(documents, key, self.config.key_passphrase, self.loader)
