@@ -555,7 +555,8 @@ def credential_status(credential_id):
             return page("portal/confirm_revoke.html", row=row, reason=reason,
                         apprentice=session.get(Apprentice, row.apprentice_id))
         try:
-            status.change(session, web.services().issuance, credential_slots.find_slots(session, g.staff.sponsor_id, row.id),
+            slots = credential_slots.find_slots(session, g.staff.sponsor_id, row.id)
+            status.change(session, web.services().issuance, slots,
                           action, web.form("reason", status.MAX_REASON + 1), g.staff.audit_label)
         except status.StatusError as exc:
             raise portal.PortalError(exc.message, exc.status if exc.status != 400 else 422) from None
