@@ -97,7 +97,7 @@ def _child_cpu() -> float:
 
 
 def inproc_import(services, text: str, rows: int) -> dict:
-    from issuer.progress.importer import run_import
+    from issuer.workflow.importer import run_import
 
     _, sponsor_id, _ = _sponsor(services, [PROGRAM])
     started, cpu = time.time(), time.process_time()

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+import issuer.models  # noqa: F401  (every domain's tables, so foreign keys between domains resolve)
 from issuer import db
 from issuer.config import Config
 from issuer.issuance.services import IssuanceContext
+from issuer.issuance.signing import Signer
 from issuer.sealing import SecretBox
 from issuer.programs import catalog
 from issuer.proofs import ld
@@ -51,7 +53,7 @@ def build_services(config: Config, *, migrate: bool = True) -> Services:
         keystore.ensure_active("Ed25519")
         identity = IssuerIdentity(keystore, config.base_url)
         sessions = db.session_factory(engine)
-        issuance = IssuanceContext(identity, config.base_url, loader)
+        issuance = IssuanceContext(identity, config.base_url, loader, signer=Signer(config, loader))
         identity.sponsor_documents = issuance.keys.document_source(sessions)
         with db.session_scope(sessions) as session:
             catalog.load(session)

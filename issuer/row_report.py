@@ -1,5 +1,5 @@
 """One row of an upload's report, as the sponsor reads it: `ler import` and the import API
-(issuer.progress.importer) and web and API batches (issuer.batch.results) answer alike.
+(issuer.workflow.importer) and web and API batches (issuer.batch.results) answer alike.
 
 A leaf: both domains import it, and neither may import the other's report (batch sits above
 progress in the walls, pyproject.toml [tool.importlinter]).

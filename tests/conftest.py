@@ -102,6 +102,7 @@ def config(env) -> Config:
 def services(config):
     services = build_services(config)
     yield services
+    services.issuance.signer.close()   # the signing pool, if a test started it
     services.engine.dispose()
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 
 from issuer.db import session_scope
 from issuer.credentials.baked import extract_png
+from issuer.issuance import signing
 from issuer.issuance.models import IssuedCredential
 
 from browser_support import PHONE, browser, server  # noqa: F401 (fixtures)
@@ -146,7 +147,7 @@ def test_credential_page_expired(client, services, server, page):
         unsecured = {k: v for k, v in row.document.items() if k != "proof"}
         unsecured["validUntil"] = "2025-01-01T00:00:00Z"
         unsecured["validFrom"] = "2024-03-05T00:00:00Z"
-        row.document = services.keys.sign(session, unsecured, loader=services.loader)
+        row.document = signing.with_proof(session, services.keys, unsecured, loader=services.loader)
     republish_status_lists(services, issued.id)
     page.goto(f"{server}/credentials/{issued.id}")
     state, text = _status(page)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.progress import services as progress
+from issuer.workflow import earning
 from issuer.sponsors.services import create_sponsor
 
 
@@ -20,7 +21,7 @@ def test_concurrent_last_entry_issues_exactly_one_credential(services):
         apprentice = progress.upsert_apprentice(session, sponsor, "C1", "Ana Lopez", "ana@example.org", None)
         enrollment = progress.enroll(session, sponsor, apprentice, "ny-csr", date(2024, 1, 1))
         for day in range(1, 13):
-            progress.record_entry(session, services.issuance, enrollment, entry_type="ojl_hours", item="wp-a",
+            earning.record_entry(session, services.issuance, enrollment, entry_type="ojl_hours", item="wp-a",
                                   value="8", entry_date=date(2024, 2, day), signed_off_by="J", recorded_by="t",
                                   source="test")
         enrollment_id, apprentice_id = enrollment.id, apprentice.id
@@ -34,7 +35,7 @@ def test_concurrent_last_entry_issues_exactly_one_credential(services):
             with session_scope(services.sessions) as session:
                 from issuer.progress.models import Enrollment
                 row = session.get(Enrollment, enrollment_id)
-                outcome = progress.record_entry(
+                outcome = earning.record_entry(
                     session, services.issuance, row, entry_type="ojl_hours", item="wp-a", value="4",
                     entry_date=date(2024, 2, 20), signed_off_by="J", recorded_by=f"worker-{n}", source="test")
                 outcomes.append(outcome)

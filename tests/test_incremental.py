@@ -1,7 +1,7 @@
 """Incremental evaluation agrees with full evaluation (issue 10, point 1).
 
 Generated ledgers, corrections included, are recorded one entry at a time through the same
-path every entry takes (`issuer.progress.services.record_entry`: the stored running state is
+path every entry takes (`issuer.workflow.earning.record_entry`: the stored running state is
 updated in the entry's transaction) and, separately, folded purely; at every step the progress
 read from the stored state equals `issuer.rules.evaluate` over the whole ledger.
 """
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from issuer.db import session_scope
 from issuer.progress import services as progress
 from issuer.progress import state as states
+from issuer.workflow import earning
 from issuer.progress.models import Enrollment
 from issuer.rules import EffectiveEntry, LedgerEntry, RunningState, evaluate, rules_of
 from issuer.rules import progress as progress_from_state
@@ -68,7 +69,7 @@ def test_stored_state_equals_full_evaluation(services, program, data):
             try:
                 if op[0] == "record":
                     _, entry_type, item, value, day, signer = op
-                    outcome = progress.record_entry(
+                    outcome = earning.record_entry(
                         session, services.issuance, enrollment, entry_type=entry_type, item=item, value=value,
                         entry_date=START + datetime.timedelta(days=day), signed_off_by=signer, recorded_by="t",
                         source="hypothesis", today=TODAY)
@@ -79,7 +80,7 @@ def test_stored_state_equals_full_evaluation(services, program, data):
                     target, entry_type = recorded[pick % len(recorded)]
                     value = {"ojl_hours": "1", "rti_hours": "2", "competency": "fundamentals",
                              "statement": "attained"}[entry_type]
-                    progress.record_entry(
+                    earning.record_entry(
                         session, services.issuance, enrollment, entry_type=entry_type, item="", value=value,
                         entry_date=START + datetime.timedelta(days=day), signed_off_by="Q. A.", recorded_by="t",
                         source="hypothesis", corrects=target, action=action, reason="generated", today=TODAY)

@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 
 from issuer.app import create_app
 from issuer.db import session_scope
+from issuer.issuance import slots as credential_slots
 from issuer.issuance.models import IssuedCredential
 from issuer.portal import security
 from issuer.portal.models import StaffAccount
@@ -284,13 +285,13 @@ def test_viewers_and_coordinators_cannot_revoke_administrators_can(app, client, 
     refused = admin.post(f"/portal/credentials/{credential}/status", {"action": "suspend", "reason": "under review"})
     assert refused.status_code == 409 and "revoked but not suspended" in refused.get_data(as_text=True)
     with session_scope(services.sessions) as session:
-        slots = status.find_slots(session, None, credential)
+        slots = credential_slots.find_slots(session, None, credential)
         assert status.current(session, slots[0]) == (False, False)
     # Revoking asks first: the first post shows a confirmation and changes nothing.
     asked = admin.post(f"/portal/credentials/{credential}/status", {"action": "revoke", "reason": "issued in error"})
     assert asked.status_code == 200 and "Revoke this credential?" in asked.get_data(as_text=True)
     with session_scope(services.sessions) as session:
-        assert status.current(session, status.find_slots(session, None, credential)[0]) == (False, False)
+        assert status.current(session, credential_slots.find_slots(session, None, credential)[0]) == (False, False)
     assert admin.post(f"/portal/credentials/{credential}/status", {
         "action": "revoke", "reason": "issued in error", "confirm": "yes"}).status_code == 303
     assert "issued in error" in admin.get(f"/portal/credentials/{credential}").get_data(as_text=True)

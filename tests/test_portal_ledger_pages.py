@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from issuer.api.portal.apprentices import LEDGER_PAGE
 from issuer.db import session_scope
-from issuer.progress.importer import run_import
+from issuer.workflow.importer import run_import
 from issuer.progress.models import Apprentice, LedgerEntry, Enrollment
 from issuer.sponsors.services import find_sponsor
 

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from issuer.db import session_scope
+from issuer.issuance import signing
 from issuer.sponsors.services import create_sponsor
 
 from delivery_support import Issued, issue_one  # noqa: F401  (re-exported: the work-process credential)
@@ -51,12 +52,12 @@ def issue_level(client, services, sponsor: SponsorKey | None = None) -> Issued:
 def sign(services, document: dict, **options) -> dict:
     """Sign as the document's issuer, with that issuer's own key (a sponsor's, from the database)."""
     with session_scope(services.sessions) as session:
-        return services.keys.sign(session, document, **options)
+        return signing.with_proof(session, services.keys, document, **options)
 
 
 def sign_jwt(services, document: dict) -> str:
     with session_scope(services.sessions) as session:
-        return services.keys.sign_jwt(session, document)
+        return signing.as_vc_jwt(session, services.keys, document)
 
 
 def make_legacy(services, issued: Issued) -> Issued:
@@ -71,5 +72,5 @@ def make_legacy(services, issued: Issued) -> Issued:
         unsigned = {k: v for k, v in row.document.items() if k != "proof"}
         unsigned["credentialStatus"] = lists.status_entry(services.config.base_url, row.status_list_id,
                                                           row.status_index, lists.MESSAGE)
-        row.document = services.keys.sign(session, unsigned, loader=services.loader)
+        row.document = signing.with_proof(session, services.keys, unsigned, loader=services.loader)
         return Issued(issued.id, row.document, issued.auth, issued.apprentice_id, issued.name)

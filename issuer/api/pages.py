@@ -17,6 +17,7 @@ from issuer.db import session_scope
 from issuer.delivery import badge, baking, claims, copies, exchanges, oid4vci, pdf, qr
 from issuer.delivery.models import ClaimLink
 from issuer.delivery.view import CredentialView, describe, linkedin_url
+from issuer.issuance import signing
 from issuer.issuance.models import IssuedCredential
 from issuer.programs.models import ProgramVersion
 from issuer.status.models import StatusEntry
@@ -134,7 +135,7 @@ def claim_download(token, name):
         reason = copies.withheld(session, loaded.row)
         document, view = loaded.row.document, loaded.view
         if reason is None and name == "credential.jwt":
-            token_ = services.keys.sign_jwt(session, {k: v for k, v in document.items() if k != "proof"})
+            token_ = signing.as_vc_jwt(session, services.keys, document)
     if reason:
         # A download is a copy to put in a wallet too: withheld like the wallet offers.
         return _private(_page("not_found.html", 409, heading="Not available",

@@ -15,12 +15,13 @@ from issuer.api.auth import require_sponsor
 from issuer.api.problems import problem
 from issuer.api.context import services as _services
 from issuer.db import session_scope
+from issuer.issuance import signing
 from issuer.issuance.models import IssuedCredential
-from issuer.issuance.services import progress_of
 from issuer.progress import services
 from issuer.progress.models import Enrollment
 from issuer.progress.validation import EntryError, parse_date
 from issuer.progress.summary import progress_json
+from issuer.workflow.earning import progress_of, record_entry
 from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
 from issuer.programs import catalog
@@ -121,7 +122,7 @@ def add_entry(apprentice_id):
         enrollment = _enrollment(session, apprentice, body.get("program"))
         try:
             entry_date = parse_date(str(body.get("date", "")))
-            outcome = services.record_entry(
+            outcome = record_entry(
                 session, ctx, enrollment, entry_type=str(body.get("entry_type", "")), item=str(body.get("item", "")),
                 value=str(body.get("value", "")), entry_date=entry_date, signed_off_by=body.get("signed_off_by"),
                 recorded_by=f"api:{g.sponsor_name}", source="api", corrects=body.get("corrects"),
@@ -184,8 +185,7 @@ def get_credential(credential_id):
             return problem(404, "Not Found", f"no credential {credential_id}")
         fmt = request.args.get("format", "ldp")
         if fmt == "jwt":
-            unsecured = {k: v for k, v in row.document.items() if k != "proof"}
-            token = _services().keys.sign_jwt(session, unsecured)
+            token = signing.as_vc_jwt(session, _services().keys, row.document)
             return current_app.response_class(token, mimetype="application/vc+jwt")
         if fmt != "ldp":
             return problem(400, "Bad Request", "format must be ldp or jwt")

@@ -20,6 +20,7 @@ from issuer.api.jsonbody import json_object
 from issuer.api.problems import problem
 from issuer.api.context import services as _services
 from issuer.db import session_scope
+from issuer.issuance import slots as credential_slots
 from issuer.status import lists, services as status_services
 from issuer.status.services import StatusError
 
@@ -77,7 +78,7 @@ def change_status(credential_id: str, action: str):
     services = _services()
     try:
         with session_scope(services.sessions) as session:
-            slots = status_services.find_slots(session, g.sponsor_id, credential_id)
+            slots = credential_slots.find_slots(session, g.sponsor_id, credential_id)
             if not slots:
                 return problem(404, "Not Found", f"no credential {credential_id}")
             outcome = status_services.change(session, services.issuance, slots, action, reason,
@@ -91,7 +92,7 @@ def change_status(credential_id: str, action: str):
 @sponsor_only
 def credential_status(credential_id: str):
     with session_scope(_services().sessions) as session:
-        slots = status_services.find_slots(session, g.sponsor_id, credential_id)
+        slots = credential_slots.find_slots(session, g.sponsor_id, credential_id)
         if not slots:
             return problem(404, "Not Found", f"no credential {credential_id}")
         revoked, suspended = status_services.current(session, slots[0])

@@ -30,6 +30,7 @@ from issuer.api.context import services as _services
 from issuer.credentials.schema import OB_ACHIEVEMENT_CREDENTIAL
 from issuer.db import session_scope
 from issuer.errors import KeyError_, LerError
+from issuer.issuance import signing, slots as credential_slots
 from issuer.proofs import jwt as vcjwt, ld
 from issuer.sponsors.models import Sponsor
 from issuer.status import lists, services as status_services
@@ -165,7 +166,7 @@ def issue():
         document = _prepared(credential, services.config.base_url, list_id, index, purposes)
         try:
             suite = services.keys.cryptosuite_for(session, issuer, options.get("cryptosuite"))
-            signed = services.keys.sign(session, document, loader=services.loader, cryptosuite=suite)
+            signed = signing.with_proof(session, services.keys, document, loader=services.loader, cryptosuite=suite)
         except KeyError_ as exc:
             # Our key, not the caller's request, is at fault (start-up checks make this rare).
             session.rollback()
@@ -255,13 +256,13 @@ def update_status():
         requested = _status_requests(body)
         reason = body.get("reason") if isinstance(body.get("reason"), str) else "updated through the VC-API"
         with session_scope(services.sessions) as session:
-            slots = status_services.find_slots(session, g.sponsor_id, credential_id) if isinstance(
+            slots = credential_slots.find_slots(session, g.sponsor_id, credential_id) if isinstance(
                 credential_id, str) and credential_id else []
             if not slots:
                 for item in as_list(body.get("credentialStatus")):
                     url, index = item.get("statusListCredential"), item.get("statusListIndex")
                     if is_url(url) and isinstance(index, str) and index.isdigit():
-                        slot = status_services.slot_at(session, g.sponsor_id, url, int(index),
+                        slot = credential_slots.slot_at(session, g.sponsor_id, url, int(index),
                                                        services.config.base_url)
                         slots = [slot] if slot else []
             if not slots:

@@ -1,7 +1,7 @@
 """Taking a batch in: read the file (progress CSV, its JSON equivalent, or a cohort-certificate
 CSV or JSON), store its rows, and validate every one of them before anything is issued.
 
-Progress rows are validated by the importer's own dry run (`issuer.progress.importer`), so a
+Progress rows are validated by the importer's own dry run (`issuer.workflow.importer`), so a
 batch refuses exactly what `ler import` would. Cohort-certificate rows name an apprentice the
 sponsor has enrolled, the program and the achievement to award:
 
@@ -38,7 +38,7 @@ from issuer import audit
 from issuer.issuance.models import IssuedCredential
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion, utcnow
-from issuer.progress import importer
+from issuer.workflow import importer
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment, EnrollmentState
 from issuer.progress.rows import CohortRow, row_error

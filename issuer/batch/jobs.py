@@ -6,7 +6,7 @@ in the database (per-row outcomes, a lease), so all the queue has to do is hand 
 worker. RQ does that with Redis alone, no broker and result-backend configuration, and its
 `SimpleWorker` runs the job in the worker process itself, so that a kill -9 of `ler worker`
 really stops the batch (and, with it, its signing pool) rather than leaving an orphaned fork.
-Signing still uses every core: each runner has a process pool (issuer.batch.signing).
+Signing still uses every core: each runner has a process pool (issuer.issuance.signing).
 
 Nothing is lost with a lost job: every worker, at start and then every few seconds, looks for
 batches that are approved or running under a dead lease and queues them again.

@@ -19,7 +19,7 @@ from issuer.batch.intake import COHORT, COHORT_COLUMNS, COHORT_OPTIONAL, stored_
 from issuer.batch.models import Batch, BatchRow
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
-from issuer.progress.importer import COLUMNS as PROGRESS_COLUMNS
+from issuer.workflow.importer import COLUMNS as PROGRESS_COLUMNS
 from issuer.row_report import row_json
 
 SHOWN_ERRORS = 100

@@ -24,24 +24,25 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
 from issuer.batch import models as m
 from issuer.batch.intake import COHORT, award_status
 from issuer.batch.lease import LEASE_SECONDS, LeaseLost, lease_alive, new_owner, renew as _renew
 from issuer.batch.models import Batch, BatchRow
 from issuer.batch.notify import notify
-from issuer.batch.signing import Signer
 from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.credentials.schema import schema_errors
 from issuer.db import session_scope, yield_to_writers
 from issuer.errors import CredentialError
-from issuer.issuance import content
+from issuer.issuance import content, pipeline
 from issuer.issuance.models import IssuedCredential
+from issuer.issuance.plan import ATTESTATION, Plan
+from issuer.issuance.signing import Signer
+from issuer.issuance.store import store_all
 from issuer import audit
 from issuer.programs.models import ProgramVersion, utcnow
-from issuer.progress import importer
+from issuer.workflow import importer
 from issuer.progress.models import Apprentice
 from issuer.rules import AttestationEvidence
 from issuer.sponsors.models import Sponsor
@@ -232,7 +233,7 @@ class _Awards:
 
 
 def _run_cohort(services, batch_id: str, owner: str, on_progress) -> None:
-    signer = Signer(services)
+    signer = Signer(services.config, services.loader)
     awards = _Awards(services)
     pending: _Chunk | None = None
     after = 0
@@ -296,12 +297,13 @@ def _prepare(services, batch_id: str, after: int, awards: _Awards, signer: Signe
         when = f" on {data['completed_on']}" if data.get("completed_on") else ""
         attestation = (f"{sponsor_name} attests that {apprentice.name} achieved {template.title}{when}. "
                        f"Awarded in batch {batch_id}, line {line}.")
-        document = content.build(
-            status=replace(template, evidence=AttestationEvidence(attestation)), program=program, frameworks=frameworks,
-            urls=content.Urls(base), issuer=issuer,
-            recipient=Recipient(id=apprentice.did, email=apprentice.email, name=apprentice.name),
-            credential_id=f"urn:uuid:{credential_id}", valid_from=now,
-            credential_status=status.status_entry(base, list_id, index), prepared=prepared, validate=False)
+        plan = Plan(achievement=replace(template, evidence=AttestationEvidence(attestation)),
+                    apprentice_id=apprentice.id, recipient=Recipient(id=apprentice.did, email=apprentice.email,
+                                                                     name=apprentice.name),
+                    sponsor_id=sponsor_id, issuer=issuer, program_version_id=data["_program_version"],
+                    program=program, frameworks=frameworks, origin=ATTESTATION, credential_id=credential_id,
+                    prepared=prepared)
+        document = pipeline.build(plan, base, (list_id, index), now, validate=False)
         awards.check((data["_program_version"], data["achievement"], bool(apprentice.did), bool(apprentice.email),
                       bool(data.get("completed_on"))), document)
         documents.append(document)
@@ -316,20 +318,15 @@ def _commit(services, batch_id: str, owner: str, chunk: _Chunk) -> None:
     documents = chunk.signed() if chunk.issue else []
     now = utcnow()
     values = [{**{k: v for k, v in row.items() if k != "line"}, "document": document,
-               "flagged_for_revocation": False, "origin": "attestation", "issued_at": now}
+               "flagged_for_revocation": False, "origin": ATTESTATION, "issued_at": now}
               for row, document in zip(chunk.issue, documents)]
     with session_scope(services.sessions) as session:
         _renew(session, batch_id, owner)
         outcomes = list(chunk.outcomes)
-        try:
-            with session.begin_nested():
-                if values:
-                    session.execute(insert(IssuedCredential), values)
-            outcomes += [_outcome(batch_id, row["line"], m.ISSUED, credentials=[row["id"]]) for row in chunk.issue]
-        except IntegrityError:
-            # Someone issued one of these since we looked (the rules, a second runner): the
-            # unique key refused it, so go row by row and keep theirs.
-            outcomes += [_insert_one(session, batch_id, row, value) for row, value in zip(chunk.issue, values)]
+        # Someone may have issued one of these since we looked (the rules, a second runner):
+        # the unique key refuses it, and theirs is kept.
+        outcomes += [_stored_outcome(batch_id, row["line"], stored)
+                     for row, stored in zip(chunk.issue, store_all(session, values))]
         issued = {o["line"] for o in outcomes if o["outcome"] == m.ISSUED}
         audit.record_many(session, [(row["sponsor_id"], "credential.issued", f"credential:{row['id']}",
                                      {"apprentice": row["apprentice_id"], "achievement": row["achievement_key"],
@@ -341,16 +338,9 @@ def _commit(services, batch_id: str, owner: str, chunk: _Chunk) -> None:
                rows_failed=sum(1 for o in outcomes if o["outcome"] == m.ROW_FAILED))
 
 
-def _insert_one(session, batch_id: str, row: dict, value: dict) -> dict:
-    try:
-        with session.begin_nested():
-            session.execute(insert(IssuedCredential), [value])
-        return _outcome(batch_id, row["line"], m.ISSUED, credentials=[row["id"]])
-    except IntegrityError:
-        held = session.scalar(select(IssuedCredential.id).where(
-            IssuedCredential.apprentice_id == row["apprentice_id"],
-            IssuedCredential.program_version_id == row["program_version_id"],
-            IssuedCredential.achievement_key == row["achievement_key"]))
-        if held is None:
-            return _outcome(batch_id, row["line"], m.ROW_FAILED, message="the credential could not be stored")
-        return _outcome(batch_id, row["line"], m.ALREADY_ISSUED, message="already held", credentials=[held])
+def _stored_outcome(batch_id: str, line: int, stored) -> dict:
+    if stored.new:
+        return _outcome(batch_id, line, m.ISSUED, credentials=[stored.id])
+    if stored.id is None:
+        return _outcome(batch_id, line, m.ROW_FAILED, message="the credential could not be stored")
+    return _outcome(batch_id, line, m.ALREADY_ISSUED, message="already held", credentials=[stored.id])

@@ -56,7 +56,7 @@ def sponsors_create(name, programs) -> None:
 def import_(file, sponsor_name, dry_run, as_json) -> None:
     """Record progress rows from a CSV file; issue what they earn. Exit 1 if any row failed."""
     from issuer.db import session_scope
-    from issuer.progress.importer import run_import
+    from issuer.workflow.importer import run_import
     data = read_input(file)
     try:
         text = data.decode("utf-8-sig")
@@ -102,9 +102,9 @@ def progress_rebuild(apprentice, sponsor_name) -> None:
     """Recompute running states from the whole ledgers (every enrolment, or APPRENTICE's)."""
     from sqlalchemy import select
     from issuer.db import session_scope
-    from issuer.progress import state as states
     from issuer.progress.models import Enrollment
     from issuer.progress.services import find_apprentice
+    from issuer.workflow.earning import rebuild_state
     svc = services()
     with session_scope(svc.sessions) as session:
         query = select(Enrollment.id).order_by(Enrollment.id)
@@ -117,7 +117,7 @@ def progress_rebuild(apprentice, sponsor_name) -> None:
     changed = 0
     for enrollment_id in ids:   # one transaction each: a long rebuild never holds every lock
         with session_scope(svc.sessions) as session:
-            changed += states.refresh(session, session.get(Enrollment, enrollment_id))
+            changed += rebuild_state(session, session.get(Enrollment, enrollment_id))
     click.echo(f"{len(ids)} enrolment(s) rebuilt from their ledgers; {changed} stored state(s) differed or were missing")
 
 
@@ -129,7 +129,7 @@ def progress_show(apprentice, sponsor_name, as_json) -> None:
     """Every achievement of APPRENTICE (our id or the sponsor's), with what is still missing."""
     from sqlalchemy import select
     from issuer.db import session_scope
-    from issuer.issuance.services import progress_of
+    from issuer.workflow.earning import progress_of
     from issuer.progress.models import Enrollment
     from issuer.progress.services import find_apprentice
     from issuer.progress.summary import progress_json

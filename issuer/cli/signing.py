@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from issuer.cli import CliError, config, identity, main, read_input, read_json_object
 from issuer.errors import LerError
 from issuer.issuance.services import IssuanceContext
+from issuer.issuance import signing
 from issuer.proofs import data_integrity, jwt as vcjwt, ld, multibase
 from issuer.proofs.did import did_key_vm
 from issuer.proofs.keyfamilies.ecdsa import ECPrivateKey
@@ -84,11 +85,13 @@ def sign(file, key_file, secret_key_multibase, cryptosuite, fmt, created, verifi
             private, verification_method = key.private, verification_method or key.verification_method
         if created is not None and not data_integrity.is_xsd_datetime(created):
             raise CliError(f"--created {created!r} is not an ISO 8601 date-time")
+        # A proof-level tool (no sponsor, no slot, nothing stored), but signed where every
+        # credential is signed.
         if fmt == "jwt":
-            output = vcjwt.encode(credential, private, kid=verification_method)
+            output = signing.vc_jwt_with_key(credential, private, kid=verification_method)
         else:
-            signed = data_integrity.sign(credential, private, verification_method=verification_method,
-                                         cryptosuite=cryptosuite, created=created, loader=ld.default_loader())
+            signed = signing.with_key(credential, private, verification_method=verification_method,
+                                      cryptosuite=cryptosuite, created=created, loader=ld.default_loader())
             output = json.dumps(signed, indent=2, ensure_ascii=False)
     except CliError:
         raise

@@ -14,11 +14,12 @@ from issuer.cli.records import credentials, sponsors
 
 def _change(credential_id: str, action: str, reason: str, as_json: bool) -> None:
     from issuer.db import session_scope
+    from issuer.issuance import slots as credential_slots
     from issuer.status import services as status_services
     svc = services()
     try:
         with session_scope(svc.sessions) as session:
-            slots = status_services.find_slots(session, None, credential_id)
+            slots = credential_slots.find_slots(session, None, credential_id)
             outcome = status_services.change(session, svc.issuance, slots, action, reason,
                                              f"cli:{getpass.getuser()}")
     except status_services.StatusError as exc:
@@ -57,6 +58,7 @@ def reissue_status(credential_id, sponsor_slug, everyone) -> None:
     id and content; the holder's claim link and wallet offer hand out the new copy."""
     from sqlalchemy import select
     from issuer.db import session_scope
+    from issuer.issuance import reissue, slots as credential_slots
     from issuer.issuance.models import IssuedCredential
     from issuer.sponsors.models import Sponsor
     from issuer.status import services as status_services
@@ -66,7 +68,7 @@ def reissue_status(credential_id, sponsor_slug, everyone) -> None:
     done, refused = 0, []
     with session_scope(svc.sessions) as session:
         if credential_id:
-            rows = [r for slot in status_services.find_slots(session, None, credential_id)
+            rows = [r for slot in credential_slots.find_slots(session, None, credential_id)
                     if (r := session.scalars(select(IssuedCredential).where(
                         IssuedCredential.status_list_id == slot.list_id,
                         IssuedCredential.status_index == slot.index)).first()) is not None]
@@ -77,10 +79,10 @@ def reissue_status(credential_id, sponsor_slug, everyone) -> None:
                 if sponsor_slug else None
             if sponsor_slug and sponsor is None:
                 raise CliError(f"no sponsor {sponsor_slug!r}")
-            rows = status_services.legacy_credentials(session, sponsor.id if sponsor else None)
+            rows = reissue.legacy_credentials(session, sponsor.id if sponsor else None)
         for row in rows:
             try:
-                status_services.reissue_with_revocation(session, svc.issuance, row)
+                reissue.reissue_with_revocation(session, svc.issuance, row)
                 done += 1
             except status_services.StatusError as exc:
                 refused.append(f"{row.id}: {exc.message}")
@@ -96,9 +98,10 @@ def reissue_status(credential_id, sponsor_slug, everyone) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status(credential_id, as_json) -> None:
     """Current status of credential ID and every change to it."""
+    from issuer.issuance import slots as credential_slots
     from issuer.status import services as status_services
     with data_session() as session:
-        slots = status_services.find_slots(session, None, credential_id)
+        slots = credential_slots.find_slots(session, None, credential_id)
         if not slots:
             raise CliError(f"no credential {credential_id!r}")
         revoked, suspended = status_services.current(session, slots[0])

@@ -9,6 +9,7 @@ Each copy handed out is recorded (holder, format, channel) against the stored cr
 from __future__ import annotations
 
 from issuer.delivery.models import Delivery
+from issuer.issuance import signing, slots as credential_slots
 from issuer.issuance.models import IssuedCredential
 from issuer.status import services as status_services
 
@@ -31,7 +32,7 @@ REASONS = {"revoked": "the sponsor has revoked this credential",
 def standing(session, row: IssuedCredential) -> str | None:
     """"revoked", "suspended", or None for a credential in force (as its status entries say now)."""
     suspended = False
-    for slot in status_services.find_slots(session, None, row.id):
+    for slot in credential_slots.find_slots(session, None, row.id):
         revoked, held = status_services.current(session, slot)
         if revoked:
             return "revoked"
@@ -51,9 +52,9 @@ def issue_copy(session, services, row: IssuedCredential, holder: str, fmt: str, 
     `notification_hash` names the copy in the wallet's later OpenID4VCI notifications."""
     unsecured = bound_document(row.document, holder)
     if fmt == LDP_VC:
-        copy = services.keys.sign(session, unsecured, loader=services.loader)
+        copy = signing.with_proof(session, services.keys, unsecured, loader=services.loader)
     elif fmt == JWT_VC_JSON:
-        copy = services.keys.sign_jwt(session, unsecured)
+        copy = signing.as_vc_jwt(session, services.keys, unsecured)
     else:
         raise ValueError(f"unknown credential format {fmt!r}")
     session.add(Delivery(credential_id=row.id, holder=holder, format=fmt, channel=channel,

@@ -7,8 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
 from issuer.programs.models import utcnow
-# The status-list model is the status domain's; imported so the credentials' foreign key resolves.
-from issuer.status.models import StatusList  # noqa: F401
 
 
 class IssuedCredential(Base):

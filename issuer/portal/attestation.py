@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from issuer.issuance.models import IssuedCredential
 from issuer.issuance.services import IssuanceContext
 from issuer.progress.models import Apprentice, Enrollment
-from issuer.progress.services import ProgressError, record_entry
+from issuer.progress.recording import ProgressError
+from issuer.workflow.earning import record_entry
 from issuer.rules import ATTAINED, COMPETENCY, STATEMENT
 from issuer.portal.progress_view import program_progress
 from issuer.portal.roles import PortalError, StaffView

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from issuer.issuance.services import progress_of
+from issuer.workflow.earning import progress_of
 from issuer.portal import security
 from issuer.progress.models import Enrollment
 from issuer.rules import OCCUPATION, SignOff, format_hours

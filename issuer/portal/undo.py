@@ -17,8 +17,9 @@ from issuer.issuance.services import IssuanceContext
 from issuer.portal import security
 from issuer.portal.roles import PortalError, StaffView
 from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
-from issuer.progress.services import ProgressError, record_entry
+from issuer.progress.recording import ProgressError
 from issuer.rules import COMPETENCY, STATEMENT
+from issuer.workflow.earning import record_entry
 
 UNDO_WINDOW = timedelta(minutes=1)
 # A request that left the phone inside the minute still counts when it arrives a little later.

@@ -11,7 +11,8 @@ enrolments' row locks (taken in one statement, in id order):
 3. the records of every enrolment are inserted in one statement and folded into their running
    states; a correction is inserted alone and its state rebuilt from the whole ledger (it may
    take something away);
-4. each state is evaluated once, what it newly earns is issued, and the states are saved.
+4. the caller (`issuer.workflow`, where ledger, rules and issuance meet) evaluates each state
+   once and issues what it newly earns; then the states and the audit events are kept.
 
 An entry that fails is reported and skipped; the others go on. Exactly once rests on the
 unique (enrolment, fingerprint) and (apprentice, program version, achievement) keys. The
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -33,9 +34,7 @@ from sqlalchemy.orm import Session
 
 from issuer.db import insert_rows
 from issuer.errors import LerError
-from issuer.issuance.services import IssuanceContext, IssuanceOutcome, issue_earned
 from issuer import audit
-from issuer.programs.models import ProgramVersion
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment, EnrollmentState, LedgerEntry
 from issuer.progress.validation import EntryError, validate_entry
@@ -53,7 +52,6 @@ from issuer.rules import (
     effective_ledger,
     fold,
 )
-from issuer.rules import progress as progress_from_state
 
 HOUR_TYPES = (OJL_HOURS, RTI_HOURS)
 MAX_HOURS_PER_DAY = Decimal(24)
@@ -101,12 +99,6 @@ class Appending:
     new: bool = False
 
 
-@dataclass
-class Recorded:
-    results: list[EntryResult]
-    issuance: IssuanceOutcome = field(default_factory=IssuanceOutcome)
-
-
 def fingerprint(entry_type, item, value, entry_date, signed_off_by, corrects, action, entry_ref=None) -> str:
     fields = [entry_type, item, value, entry_date.isoformat(), signed_off_by or "", corrects, action]
     if entry_ref:
@@ -115,66 +107,49 @@ def fingerprint(entry_type, item, value, entry_date, signed_off_by, corrects, ac
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
-def record_entries(session: Session, ctx: IssuanceContext, enrollment: Enrollment, entries: list[NewEntry], *,
-                   recorded_by: str, today: date | None = None, new: bool = False) -> Recorded:
-    """Append `entries` (in the order given) to the enrolment's ledger, in the caller's transaction."""
-    (recorded,) = record_chunk(session, ctx, [Appending(enrollment, entries, new)], recorded_by=recorded_by,
-                               today=today)
-    return recorded
-
-
-def record_chunk(session: Session, ctx: IssuanceContext, appendings: list[Appending], *, recorded_by: str,
-                 today: date | None = None, audit_events: list | None = None) -> list[Recorded]:
-    """Append each enrolment's entries to its ledger, in the caller's transaction, with a number
-    of statements that does not grow with the enrolments (see the module's docstring).
-
-    `audit_events`: a list to add the entries' audit events to, for a caller that writes more
-    events in the same insert; else they are written here."""
+def append_chunk(session: Session, appendings: list[Appending], *, recorded_by: str,
+                 today: date | None = None) -> list[Run]:
+    """Append each enrolment's entries to its ledger and fold them into its running state, in the
+    caller's transaction, with a number of statements that does not grow with the enrolments
+    (see the module's docstring). Each run's `results` say what became of its entries; `keep`
+    the runs when the caller is done with their states."""
     today = today or date.today()
     # Loading the states takes the enrolments' row locks: two entries that each complete a
     # threshold must not both evaluate without seeing the other (which would issue nothing).
     held = states.stored_many(session, [a.enrollment for a in appendings if not a.new], lock=True)
-    runs = [_Run(session, a.enrollment, recorded_by, today, held.get(a.enrollment.id)) for a in appendings]
+    runs = [Run(session, a.enrollment, recorded_by, today, held.get(a.enrollment.id)) for a in appendings]
     checked = [run.check(a.entries) for run, a in zip(runs, appendings)]
     _read_recorded(session, runs, checked)
-    results = [run.apply(entries) for run, entries in zip(runs, checked)]
+    for run, entries in zip(runs, checked):
+        run.results = run.apply(entries)
     _flush(session, runs)
+    return runs
+
+
+def keep(session: Session, runs: list[Run], audit_events: list | None = None) -> None:
+    """Store the states the runs changed and their entries' audit events. `audit_events`: a list
+    to add the events to, for a caller that writes more events in the same insert; else they
+    are written here."""
     events: list = []
-    out = []
-    for run, found in zip(runs, results):
-        issuance = _issue(session, ctx, run)
+    for run in runs:
         if run.changed:
             states.save(session, run.enrollment, run.state, run.row)
             events.extend(run.events)
-        out.append(Recorded(found, issuance))
     if audit_events is None:
         audit.record_many(session, events)
     else:
         audit_events.extend(events)
-    return out
-
-
-def _issue(session: Session, ctx: IssuanceContext, run: _Run) -> IssuanceOutcome:
-    """What the run's state newly earns, issued (the state then holds what is issued)."""
-    found = run.book
-    progress = progress_from_state(found.document, found.frameworks, found.rules, run.state)
-    if not run.rebuilt and not set(progress.earned_keys) - run.state.issued:
-        return IssuanceOutcome()
-    version = session.get(ProgramVersion, found.version_id)
-    issuance = issue_earned(session, ctx, run.enrollment, version, found.frameworks, progress)
-    run.state.issued = set(issuance.held)
-    return issuance
 
 
 # Parameters per IN list: under every driver's limit, with room for two lists in a statement.
 IN_SLICE = 400
 
 
-def _read_recorded(session: Session, runs: list[_Run], checked: list[list[_Checked]]) -> None:
+def _read_recorded(session: Session, runs: list[Run], checked: list[list[_Checked]]) -> None:
     """Each run's recorded fingerprints among its entries' and the hours standing on their
     days, for every run in one query (in slices): a duplicate has its original's date, since
     the date is part of the fingerprint, so reading the entries on the days finds both."""
-    wanted: dict[int, tuple[_Run, set[str]]] = {}
+    wanted: dict[int, tuple[Run, set[str]]] = {}
     days: set[date] = set()
     for run, entries in zip(runs, checked):
         run.prints, run.days = set(), defaultdict(Decimal)
@@ -202,7 +177,7 @@ def _read_recorded(session: Session, runs: list[_Run], checked: list[list[_Check
                     run.days[day] += Decimal(value)
 
 
-def _flush(session: Session, runs: list[_Run]) -> None:
+def _flush(session: Session, runs: list[Run]) -> None:
     """Insert every run's pending records in one statement, and fold them into their states."""
     pending = [run for run in runs if run.pending]
     if pending:
@@ -226,8 +201,9 @@ class _Checked:
     digest: str = ""
 
 
-class _Run:
-    """One enrolment's part of `record_chunk`: the state, the day totals and the prints it keeps current."""
+class Run:
+    """One enrolment's part of `append_chunk`: the state, the day totals and the prints it keeps
+    current; `results` what became of its entries; `rebuilt`: a correction rebuilt the state."""
 
     def __init__(self, session: Session, enrollment: Enrollment, recorded_by: str, today: date,
                  held: tuple[EnrollmentState | None, RunningState] | None):
@@ -243,6 +219,7 @@ class _Run:
         self.pending: list[_Checked] = []
         self.prints: set[str] = set()
         self.days: dict[date, Decimal] = defaultdict(Decimal)
+        self.results: list[EntryResult] = []
 
     def check(self, entries: list[NewEntry]) -> list[_Checked]:
         return [self._check(entry) for entry in entries]

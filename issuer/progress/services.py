@@ -1,34 +1,25 @@
-"""Enrolling apprentices and recording one ledger entry; the entry triggers issuance in the
-same transaction, so an entry is never committed without the credentials it earns."""
+"""Finding, adding and enrolling apprentices. (Recording an entry, which issues what it earns
+in the same transaction, is `issuer.workflow.earning.record_entry`.)"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.issuance.services import IssuanceContext, IssuanceOutcome
 from issuer import audit
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion
-from issuer.progress.models import Apprentice, Enrollment, LedgerEntry
-from issuer.progress.recording import NewEntry, ProgressError, record_entries
+from issuer.progress.models import Apprentice, Enrollment
+from issuer.progress.recording import ProgressError
 from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
 
 
 # Our apprentice ids are UUIDs; a sponsor's own ids of another length are never looked up as ours.
 OUR_ID_LENGTH = 36
-
-
-@dataclass
-class RecordOutcome:
-    entry: LedgerEntry | None
-    duplicate: bool = False
-    issuance: IssuanceOutcome = field(default_factory=IssuanceOutcome)
 
 
 def find_apprentice(session: Session, sponsor: Sponsor, apprentice_id: str) -> Apprentice | None:
@@ -96,21 +87,3 @@ def new_enrollment(session: Session, sponsor: Sponsor, apprentice: Apprentice, p
     audit.record(session, sponsor.id, "apprentice.enrolled", f"apprentice:{apprentice.id}", program=program.program_id,
                  cohort=cohort, start_date=enrollment.start_date)
     return enrollment
-
-
-def record_entry(session: Session, ctx: IssuanceContext, enrollment: Enrollment, *, entry_type: str, item: str,
-                 value: str, entry_date: date, signed_off_by: str | None, recorded_by: str, source: str,
-                 corrects: int | None = None, action: str = "record", reason: str | None = None,
-                 entry_ref: str | None = None, today: date | None = None) -> RecordOutcome:
-    """One entry (an API call, a console form) through the path every entry takes; raises
-    ProgressError for an entry that is refused."""
-    entry = NewEntry(entry_type=entry_type, item=item, value=value, entry_date=entry_date,
-                     signed_off_by=signed_off_by, source=source, entry_ref=entry_ref, corrects=corrects,
-                     action=action, reason=reason)
-    recorded = record_entries(session, ctx, enrollment, [entry], recorded_by=recorded_by, today=today)
-    (result,) = recorded.results
-    if result.error is not None:
-        raise result.error
-    if result.duplicate:
-        return RecordOutcome(None, duplicate=True)
-    return RecordOutcome(session.get(LedgerEntry, result.entry_id), issuance=recorded.issuance)

@@ -15,7 +15,6 @@ from threading import Lock
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.issuance.models import IssuedCredential
 from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion
 from issuer.progress.models import Enrollment, EnrollmentState, LedgerEntry
@@ -72,7 +71,8 @@ def rebuild(session: Session, enrollment: Enrollment, issued: Sequence[str] = ()
 
 
 def load(session: Session, enrollment: Enrollment, lock: bool = False) -> RunningState:
-    """The stored state, or one built from the ledger when there is none yet."""
+    """The stored state, or one built from the ledger when there is none yet (whose `issued`
+    is empty: issuance, which knows what is held, fills it when it next issues)."""
     return stored(session, enrollment, lock)[1]
 
 
@@ -101,21 +101,16 @@ def stored_many(session: Session, enrollments: Sequence[Enrollment], lock: bool 
         session.execute(select(Enrollment.id).where(Enrollment.id.in_(unlocked[start:start + 400]))
                         .order_by(Enrollment.id).with_for_update())
     for enrollment in missing:
-        found[enrollment.id] = (None, rebuild(session, enrollment, _issued(session, enrollment)))
+        found[enrollment.id] = (None, rebuild(session, enrollment))
     return found
 
 
-def _issued(session: Session, enrollment: Enrollment) -> list[str]:
-    return list(session.scalars(select(IssuedCredential.achievement_key).where(
-        IssuedCredential.apprentice_id == enrollment.apprentice_id,
-        IssuedCredential.program_version_id == enrollment.program_version_id)))
-
-
-def refresh(session: Session, enrollment: Enrollment) -> bool:
-    """Rebuild the stored state from the whole ledger (`ler progress rebuild`); whether the
-    stored one differed (it never should: the incremental path is tested against this)."""
+def refresh(session: Session, enrollment: Enrollment, issued: Sequence[str]) -> bool:
+    """Rebuild the stored state from the whole ledger (`ler progress rebuild`), `issued` being
+    the achievements the apprentice holds (issuance knows); whether the stored state differed
+    (it never should: the incremental path is tested against this)."""
     row, before = stored(session, enrollment, lock=True)
-    after = rebuild(session, enrollment, _issued(session, enrollment))
+    after = rebuild(session, enrollment, issued)
     save(session, enrollment, after, row)
     return row is None or before.to_json() != after.to_json()
 

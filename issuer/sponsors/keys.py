@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from issuer.db import session_scope
 from issuer.errors import KeyError_, ProofError
 from issuer import audit
-from issuer.proofs import data_integrity, jwt as vcjwt
+from issuer.proofs import data_integrity
 from issuer.proofs.did import did_document, did_key_for, did_key_vm, resolve_did_key
 from issuer.proofs.identity import DI_FAMILIES, OPENED_KEYS as _opened, IssuerIdentity, SealedKey, SigningKey
 from issuer.proofs.keys import FAMILIES, KeyRecord, new_private, open_private, public_from_stored, seal_private
@@ -197,7 +197,7 @@ class SponsorKeys:
     def document_source(self, sessions) -> "DocumentSource":
         return DocumentSource(self, sessions)
 
-    # -- signing ------------------------------------------------------------------------------
+    # -- the key that signs (issuer.issuance.signing signs with it) ---------------------------
     def _key_row(self, session: Session, issuer: str, family: str, retired_did_key: bool) -> SponsorKey | None:
         sponsor, named = self._sponsor_of(session, issuer)
         if sponsor is None:
@@ -230,7 +230,8 @@ class SponsorKeys:
             return self.identity.signing_key(family, issuer, retired_did_key)
         return sealed.signing_key(self._passphrase)
 
-    def _family(self, session: Session, issuer: str, cryptosuite: str) -> str:
+    def family_for(self, session: Session, issuer: str, cryptosuite: str) -> str:
+        """The key family that signs as `issuer` in `cryptosuite`."""
         if cryptosuite in data_integrity.EDDSA_SUITES:
             return "Ed25519"
         sponsor, named = self._sponsor_of(session, issuer)
@@ -255,18 +256,6 @@ class SponsorKeys:
             has_ec = any(self.active(session, sponsor, f) for f in ("P-256", "P-384"))
             allowed = data_integrity.EDDSA_SUITES + (data_integrity.ECDSA_SUITES if has_ec else ())
         return asked if asked in allowed else allowed[0]
-
-    def sign(self, session: Session, credential: dict, *, cryptosuite: str | None = None, loader=None,
-             created: str | None = None, retired_did_key: bool = False) -> dict:
-        """Sign as the credential's issuer, with that issuer's own key."""
-        issuer = vcjwt.issuer_id(credential)
-        suite = cryptosuite or self.cryptosuite_for(session, issuer)
-        key = self.signing_key(session, issuer, self._family(session, issuer, suite), retired_did_key)
-        return self.identity.sign(credential, cryptosuite=suite, created=created, loader=loader, key=key)
-
-    def sign_jwt(self, session: Session, credential: dict) -> str:
-        issuer = vcjwt.issuer_id(credential)
-        return self.identity.sign_jwt(credential, key=self.signing_key(session, issuer))
 
 
 class DocumentSource:

@@ -18,8 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.errors import LerError
-from issuer.issuance.lookup import stored_credential
-from issuer.issuance.models import IssuedCredential
 from issuer import audit
 from issuer.proofs.data_integrity import now_xsd
 from issuer.sponsors.keys import SponsorKeys
@@ -71,48 +69,6 @@ class ChangeOutcome:
                 "suspended": self.suspended, "changedAt": self.changed_at}
 
 
-def find_slots(session: Session, sponsor_id: int | None, credential_id: str) -> list[Slot]:
-    """Every slot of `credential_id` (our row id, its urn:uuid, or a VC-API credential's id).
-
-    `sponsor_id` None means any sponsor (the operator's CLI); otherwise another sponsor's
-    credentials are not found, exactly like credentials that do not exist.
-    """
-    slots: dict[tuple[int, int], Slot] = {}
-    row = stored_credential(session, credential_id)
-    if row is not None and sponsor_id in (None, row.sponsor_id):
-        slots[(row.status_list_id, row.status_index)] = Slot(row.status_list_id, row.status_index, row.sponsor_id,
-                                                             row.document.get("id"), lists.purposes_of(row.document))
-    query = select(StatusEntry).where(StatusEntry.credential_id == credential_id)
-    if sponsor_id is not None:
-        query = query.where(StatusEntry.sponsor_id == sponsor_id)
-    for entry in session.scalars(query):
-        key = (entry.status_list_id, entry.status_index)
-        # A rules credential's entry (made on its first change) keeps no document: its row says.
-        purposes = lists.purposes_of(entry.document) if entry.document else (
-            slots[key].purposes if key in slots else frozenset({REVOCATION}))
-        slots[key] = Slot(entry.status_list_id, entry.status_index, entry.sponsor_id, entry.credential_id, purposes)
-    return list(slots.values())
-
-
-def slot_at(session: Session, sponsor_id: int, list_url: str, index: int, base_url: str) -> Slot | None:
-    """The slot a VC-API status update names by its list URL and index (credentials without an id)."""
-    for purpose in lists.PURPOSES:
-        prefix, suffix = f"{base_url}/status/", f"/{purpose}"
-        middle = list_url[len(prefix):-len(suffix)]
-        if list_url.startswith(prefix) and list_url.endswith(suffix) and middle.isdigit() and \
-                int(middle) <= lists.MAX_ID and index <= lists.MAX_ID:
-            list_id = int(middle)
-            entry = session.get(StatusEntry, (list_id, index))
-            row = session.scalars(select(IssuedCredential).where(
-                IssuedCredential.status_list_id == list_id, IssuedCredential.status_index == index)).first()
-            if entry is not None and entry.sponsor_id == sponsor_id:
-                document = entry.document or (row.document if row is not None else {})
-                return Slot(list_id, index, entry.sponsor_id, entry.credential_id, lists.purposes_of(document))
-            if row is not None and row.sponsor_id == sponsor_id:
-                return Slot(list_id, index, row.sponsor_id, row.document.get("id"), lists.purposes_of(row.document))
-    return None
-
-
 def _lock_list(session: Session, list_id: int) -> None:
     session.scalars(select(StatusList).where(StatusList.id == list_id).with_for_update()).one()
 
@@ -130,10 +86,11 @@ def change(session: Session, ctx, slots: list[Slot], action: str, reason: str, a
            *, idempotent: bool = False) -> ChangeOutcome:
     """Apply `action` (revoke / suspend / reinstate) to the credential's slots and re-sign.
 
-    `ctx` needs `identity`, `base_url` and `loader` (the IssuanceContext has them). Revocation
-    is permanent (BSL: "not reversible"); a revoked credential is neither suspended nor
-    reinstated. With `idempotent`, asking for the state a credential already has is a no-op
-    (the VC-API's update semantics) instead of a conflict (the sponsor's explicit actions).
+    `ctx` needs `identity`, `base_url` and `with_proof` (the IssuanceContext: a list's
+    credential is signed by issuance, as every credential is). Revocation is permanent (BSL:
+    "not reversible"); a revoked credential is neither suspended nor reinstated. With
+    `idempotent`, asking for the state a credential already has is a no-op (the VC-API's
+    update semantics) instead of a conflict (the sponsor's explicit actions).
     """
     if action not in ACTIONS:
         raise StatusError(f"unknown action {action!r}; use revoke, suspend or reinstate", 400)
@@ -215,7 +172,8 @@ def _build(session: Session, ctx, list_id: int, purpose: str) -> dict:
     # before lists had owners.
     issuer = status_list.issuer or ctx.identity.did
     unsigned = lists.list_credential(ctx.base_url, issuer, list_id, purpose, encoded, now_xsd())
-    return ctx.keys.sign(session, unsigned, loader=ctx.loader, retired_did_key=True)
+    # Signed where every credential is (issuer.issuance.signing), through the context handed in.
+    return ctx.with_proof(session, unsigned, retired_did_key=True)
 
 
 # Bumped whenever this process re-signs a list, so that a verifier in the same process never
@@ -305,35 +263,6 @@ def list_document(session: Session, ctx, list_id: int, purpose: str) -> StatusLi
         # Another request published it first: theirs is as good as ours.
         savepoint.rollback()
     return session.get(StatusListDocument, (list_id, purpose))
-
-
-def legacy_credentials(session: Session, sponsor_id: int | None = None) -> list[IssuedCredential]:
-    """Stored credentials whose status entry is the two-bit `message` one (issued before 0011)."""
-    query = select(IssuedCredential).join(StatusList, StatusList.id == IssuedCredential.status_list_id).where(
-        StatusList.legacy_message.is_(True))
-    if sponsor_id is not None:
-        query = query.where(IssuedCredential.sponsor_id == sponsor_id)
-    return [row for row in session.scalars(query.order_by(IssuedCredential.issued_at))
-            if MESSAGE in lists.purposes_of(row.document)]
-
-
-def reissue_with_revocation(session: Session, ctx, row: IssuedCredential) -> dict:
-    """The stored credential re-signed with a one-bit `revocation` entry for the same slot, so
-    every verifier reads it right; same id, content and slot, so its history carries over. A
-    suspended credential is refused: the new entry could not show the suspension."""
-    if MESSAGE not in lists.purposes_of(row.document):
-        raise StatusError("the credential already carries a revocation entry")
-    revoked, suspended = current(session, Slot(row.status_list_id, row.status_index, row.sponsor_id, None))
-    if suspended and not revoked:
-        raise StatusError("the credential is suspended, which a revocation entry cannot show: reinstate or revoke "
-                          "it first")
-    unsigned = {k: v for k, v in row.document.items() if k != "proof"}
-    unsigned["credentialStatus"] = lists.status_entry(ctx.base_url, row.status_list_id, row.status_index)
-    row.document = ctx.keys.sign(session, unsigned, loader=ctx.loader)
-    audit.record(session, row.sponsor_id, "credential.reissue", f"credential:{row.document.get('id')}",
-                 reason="status entry: message -> revocation")
-    session.flush()
-    return row.document
 
 
 def issue_slot(session: Session, sponsor_id: int, credential_id: str | None,

@@ -22,6 +22,7 @@ from issuer.progress import services as progress
 from issuer.progress.models import LedgerEntry
 from issuer.progress.validation import EntryError, parse_date
 from issuer.rules import OCCUPATION, effective_ledger
+from issuer.workflow import earning
 from issuer.sponsors.models import Sponsor
 
 
@@ -181,7 +182,7 @@ def _write_to_ledger(apprentice_id: str, notice: str, already: str, entry_fields
         apprentice = apprentice_or_404(session, apprentice_id)
         enrollment = enrollment_or_404(session, apprentice)
         try:
-            outcome = progress.record_entry(session, ctx, enrollment, recorded_by=f"portal:{g.staff.email}",
+            outcome = earning.record_entry(session, ctx, enrollment, recorded_by=f"portal:{g.staff.email}",
                                             source="portal", **entry_fields(session, enrollment))
             if outcome.duplicate:
                 raise PortalError(already, status=409)

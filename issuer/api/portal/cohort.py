@@ -19,7 +19,7 @@ from issuer.issuance.models import IssuedCredential
 from issuer.portal import progress_view, visibility
 from issuer.portal.models import Assignment
 from issuer.programs import catalog
-from issuer.progress.importer import COLUMNS as PROGRESS_COLUMNS
+from issuer.workflow.importer import COLUMNS as PROGRESS_COLUMNS
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.rules import OCCUPATION, evaluate
 

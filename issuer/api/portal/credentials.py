@@ -8,6 +8,7 @@ from flask import abort, g, request
 from issuer.api import portal_web as web
 from issuer.api.portal.console import allowed, bp, done, page
 from issuer.db import session_scope
+from issuer.issuance import slots as credential_slots
 from issuer.issuance.models import IssuedCredential
 from issuer.portal import visibility
 from issuer.portal.roles import PortalError
@@ -22,7 +23,7 @@ STATES = {"": "All", "valid": "Valid", "pending": "Not yet in a wallet", "flagge
 
 
 def credential_state(session, row: IssuedCredential) -> dict:
-    slots = status.find_slots(session, row.sponsor_id, row.id)
+    slots = credential_slots.find_slots(session, row.sponsor_id, row.id)
     revoked, suspended = status.current(session, slots[0]) if slots else (False, False)
     return {"revoked": revoked, "suspended": suspended, "claimed": visibility.claimed(session, row.id),
             "suspendable": any(slot.suspendable for slot in slots), "not_suspendable": status.NOT_SUSPENDABLE}
@@ -53,7 +54,7 @@ def credential(credential_id):
         apprentice = visibility.visible_apprentice(session, g.staff, row.apprentice_id) if row else None
         if apprentice is None:
             abort(404, "No such credential.")
-        slots = status.find_slots(session, row.sponsor_id, row.id)
+        slots = credential_slots.find_slots(session, row.sponsor_id, row.id)
         return page("portal/credential.html", row=row, apprentice=apprentice, **credential_state(session, row),
                     history=status.history(session, slots))
 
@@ -74,7 +75,7 @@ def credential_status(credential_id):
             return page("portal/confirm_revoke.html", row=row, reason=reason,
                         apprentice=session.get(Apprentice, row.apprentice_id))
         try:
-            status.change(session, web.services().issuance, status.find_slots(session, g.staff.sponsor_id, row.id),
+            status.change(session, web.services().issuance, credential_slots.find_slots(session, g.staff.sponsor_id, row.id),
                           action, web.form("reason", status.MAX_REASON + 1), g.staff.audit_label)
         except status.StatusError as exc:
             raise PortalError(exc.message, exc.status if exc.status != 400 else 422) from None

@@ -3,7 +3,7 @@
 Every row is checked alone first; the good ones are grouped by apprentice and program, put in
 date order and applied a chunk at a time, each chunk one transaction (entries, the running
 state and the credentials they earn), each apprentice once per chunk
-(`issuer.progress.recording`). A bad row is reported with its line and column and skipped; it
+(`issuer.workflow.earning`). A bad row is reported with its line and column and skipped; it
 never undoes the rows before it. A crash loses at most the chunk in hand, and running the file
 again finds the committed rows already recorded: re-importing is a no-op.
 """
@@ -26,12 +26,13 @@ from issuer.programs import catalog
 from issuer.programs.models import ProgramVersion
 from issuer.progress import services
 from issuer.progress.models import Apprentice, Enrollment
-from issuer.progress.recording import Appending, NewEntry, ProgressError, Recorded, record_chunk
+from issuer.progress.recording import Appending, NewEntry, ProgressError
 from issuer.progress.rows import ProgressRow, row_error
 from issuer.progress.validation import parse_date
 from issuer.row_report import row_json
 from issuer.sponsors.models import Sponsor
 from issuer.sponsors.services import sponsor_programs
+from issuer.workflow.earning import Recorded, record_chunk
 
 log = logging.getLogger(__name__)
 
