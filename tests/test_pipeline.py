@@ -9,7 +9,7 @@ import json
 import uuid
 from dataclasses import replace
 
-from issuer.batch.intake import award_status
+from issuer.batch.cohort import award_status
 from issuer.credentials.openbadge import IssuerProfile, Recipient
 from issuer.credentials.schema import schema_errors
 from issuer.db import session_scope

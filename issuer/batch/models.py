@@ -75,3 +75,11 @@ class BatchRow(Base):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     credentials: Mapped[list | None] = mapped_column(JSON, nullable=True)
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+def row_values(batch_id, line, data, outcome=VALID, column=None, message=None, row_key=None) -> dict:
+    """The values of one BatchRow to insert: a row that is not a JSON object is invalid whatever it says."""
+    if "_not_an_object" in data:
+        outcome, column, message = INVALID, None, f"row {line} is not a JSON object"
+    return {"batch_id": batch_id, "line": line, "data": data, "row_key": row_key, "outcome": outcome,
+            "column": column, "message": message, "credentials": None, "notified_at": None}

@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 
 from issuer.batch import models as m
-from issuer.batch.intake import COHORT, award_status
+from issuer.batch.cohort import award_status
+from issuer.batch.intake import COHORT
 from issuer.batch.lease import LEASE_SECONDS, LeaseLost, lease_alive, new_owner, renew as _renew
 from issuer.batch.models import Batch, BatchRow
 from issuer.batch.notify import notify

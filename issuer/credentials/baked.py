@@ -70,6 +70,14 @@ def itxt_parts(body: bytes) -> tuple[bytes, int, int, bytes]:
     return keyword, flag, method, text
 
 
+def baked_image_kind(data: bytes) -> str | None:
+    """"PNG" or "SVG" when `data` looks like an image that may carry a credential, else None."""
+    if data.startswith(PNG_SIGNATURE):
+        return "PNG"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return "SVG" if head.startswith(b"<") and b"<svg" in head else None
+
+
 def extract_png(data: bytes) -> str:
     """The text of the first `openbadgecredential` iTXt chunk: credential JSON or a compact JWS."""
     for kind, body, _start, _end in png_chunks(bytes(data)):

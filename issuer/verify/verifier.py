@@ -22,7 +22,7 @@ from typing import Any, Callable, Required, TypedDict
 
 from issuer.dates import CLOCK_SKEW, parse_datetime
 from issuer.credentials import identity
-from issuer.credentials.baked import MAX_IMAGE_BYTES, PNG_SIGNATURE, BakingError, extract_png, extract_svg
+from issuer.credentials.baked import MAX_IMAGE_BYTES, BakingError, baked_image_kind, extract_png, extract_svg
 from issuer.credentials.schema import CLR_CREDENTIAL, OB_ACHIEVEMENT_CREDENTIAL, known_schema
 from issuer.errors import DocumentLoaderError, JsonLdError, SafeModeError
 from issuer.proofs import data_integrity, jwt as vcjwt, ld
@@ -52,11 +52,6 @@ def _unreadable(result: VerificationResult, message: str) -> tuple[None, None]:
     return None, None
 
 
-def _looks_like_svg(data: bytes) -> bool:
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"<") and b"<svg" in head
-
-
 def _over_budget(document: dict, result: VerificationResult, presentation: bool) -> bool:
     """Whether `document` would cost more to verify than any credential needs (issuer.verify.budget)."""
     reason = budget.check(document, presentation=presentation)
@@ -75,8 +70,8 @@ def _parse(data: Any, result: VerificationResult, presentation: bool = False) ->
         return data, None
     if isinstance(data, (bytes, bytearray)):
         data = bytes(data)
-        if data.startswith(PNG_SIGNATURE) or _looks_like_svg(data):
-            image = "PNG" if data.startswith(PNG_SIGNATURE) else "SVG"
+        image = baked_image_kind(data)
+        if image:
             if len(data) > MAX_IMAGE_BYTES:
                 return _unreadable(result, f"the image is larger than {MAX_IMAGE_BYTES} bytes")
             try:
