@@ -20,6 +20,7 @@ import io
 import json
 import time
 import uuid
+from itertools import islice
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
@@ -224,14 +225,9 @@ def _limited(rows: Iterator[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
         yield row
 
 
-def _chunks(rows: Iterator[tuple[int, dict]], size: int) -> Iterator[list[tuple[int, dict]]]:
-    chunk = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+def _chunks(rows: Iterable[tuple[int, dict]], size: int) -> Iterator[list[tuple[int, dict]]]:
+    rows = iter(rows)
+    while chunk := list(islice(rows, size)):
         yield chunk
 
 

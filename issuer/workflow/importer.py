@@ -15,6 +15,7 @@ import io
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -177,15 +178,9 @@ def _chunks(rows: list[tuple[int, dict]], size: int) -> Iterator[list[tuple[int,
     groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
     for line, row in rows:
         groups.setdefault((row["apprentice_id"], row["program"]), []).append((line, row))
-    part: list[tuple[int, dict]] = []
-    for group in groups.values():
-        group.sort(key=lambda item: (item[1]["date"], item[0]))
-        for line_row in group:
-            part.append(line_row)
-            if len(part) >= size:
-                yield part
-                part = []
-    if part:
+    ordered = (line_row for group in groups.values()
+               for line_row in sorted(group, key=lambda item: (item[1]["date"], item[0])))
+    while part := list(islice(ordered, size)):
         yield part
 
 
