@@ -50,6 +50,24 @@ def queue(config):
     return Queue(config.batch_queue, connection=Redis.from_url(config.redis_url))
 
 
+def work(q, *, burst: bool = False) -> None:
+    """Run the queue's jobs in this process (`ler worker`) until a warm shutdown (SIGTERM)."""
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        def unsubscribe(self):
+            # RQ 3.0 stops its command-channel thread and waits for it one second; since
+            # redis-py 8.2, PubSubWorkerThread.stop() itself joins the thread with no bound, and
+            # the thread may be in a read of up to RQ's 60 s, so a SIGTERM'd worker could take a
+            # minute to exit (seen under load). Stop it with the bound RQ meant; the thread is a
+            # daemon and closes its own connection when it wakes.
+            if self.pubsub_thread:
+                self.pubsub.unsubscribe()
+                self.pubsub_thread.stop(timeout=1)
+
+    Worker([q], connection=q.connection).work(burst=burst, with_scheduler=False)
+
+
 def enqueue(config, batch_id: str) -> None:
     """One job per batch at a time: a job still waiting in the queue is left alone; one that
     finished, failed or died with its worker is replaced."""

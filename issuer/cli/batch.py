@@ -214,7 +214,6 @@ def report(batch_id, fmt, output) -> None:
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 def worker(burst) -> None:
     """Run batches from the Redis queue (LER_REDIS_URL); start one or more."""
-    from rq import SimpleWorker
     from issuer.batch import jobs
     if not config().redis_url:
         raise CliError("set LER_REDIS_URL: without Redis, batches run inside 'ler serve'")
@@ -230,6 +229,6 @@ def worker(burst) -> None:
     jobs.watch(svc, stop)
     click.echo(f"ler worker on queue {svc.config.batch_queue!r}", err=True)
     try:
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
+        jobs.work(queue, burst=burst)
     finally:
         stop.set()
