@@ -1,4 +1,4 @@
-"""Several workers record the same last missing entry at once: exactly one credential."""
+"""Eight workers record the same last missing entry at once: exactly one credential."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_concurrent_last_entry_issues_exactly_one_credential(services):
         enrollment_id, apprentice_id = enrollment.id, apprentice.id
 
     outcomes, errors = [], []
-    barrier = threading.Barrier(6)
+    barrier = threading.Barrier(8)
 
     def worker(n):
         try:
@@ -42,7 +42,7 @@ def test_concurrent_last_entry_issues_exactly_one_credential(services):
         except Exception as exc:  # collected, so a failure in a thread fails the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     for t in threads:
         t.start()
     for t in threads:

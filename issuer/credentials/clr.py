@@ -41,13 +41,13 @@ TYPE = ["VerifiableCredential", "ClrCredential"]
 
 # The most credentials one record holds. Ours hold 6 to 13 today (one per work process, level,
 # related instruction and the occupation); the largest seed program (3001CB) would reach about
-# 70 if each of its 52 competencies and 12 courses had a credential, and some 140 over two
-# program versions. A verifier checks each held credential in full, so a record costs what its
-# credentials cost (issuer.verify.budget bounds each, and the record per credential held):
-# A record of 200 competency credentials (635 KB) took 1.5 s of CPU to verify (benchmarks/
-# verify_clr.py, load average 3 on 2 cores), over the second of CPU that any public request may
-# cost (issue 12); 140 (the two program versions above) costs about one second.
-MAX_CREDENTIALS = 140
+# 70 if each of its 52 competencies and 12 courses had a credential. A verifier checks each held
+# credential in full, so a record costs what its credentials cost (issuer.verify.budget bounds
+# each, and the record per credential held): about 0.01 s of CPU per credential held
+# (benchmarks/verify_clr.py, load average under 1 on 2 cores: 100 credentials, 318 KB, 0.85 to 1.04 s; 140, 1.1 to 1.9 s). 100 covers the
+# largest seed program with room to spare and keeps a record within the second of CPU that any
+# public request may cost (benchmarks/verify_worst.py verifies one of this size).
+MAX_CREDENTIALS = 100
 
 # Kinds of achievement, as the rules name them (issuer.rules.model), plus single competencies.
 OCCUPATION = "occupation"
