@@ -35,8 +35,3 @@ class Plan:
     credential_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     # What every credential of this achievement shares (built once for a batch), if the caller keeps it.
     prepared: Award | None = None
-
-    @property
-    def key(self) -> tuple[str, int, str]:
-        """The unique key that makes issuance exactly once."""
-        return self.apprentice_id, self.program_version_id, self.achievement.key
