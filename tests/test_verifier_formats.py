@@ -24,7 +24,7 @@ from issuer.proofs.did import did_key_for, did_key_vm
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PrivateKey
 from issuer.status import lists
 from issuer.verify import verify_credential
-from issuer.verify.fetch import Fetcher, FetchError, NotAllowed
+from issuer.verify.fetch import MAX_FETCHES_PER_VERIFICATION, Fetcher, FetchError, NotAllowed
 from issuer.verify.resolution import VerifierResolver
 from issuer.verify.service import Verifier
 from issuer.verify.status import StatusChecker
@@ -201,11 +201,11 @@ class FakeNet:
         return body
 
 
-def _remote_issuer(status_bits: dict[int, int]):
+def _remote_issuer(status_bits: dict[int, int], list_number: int = 7):
     key = Ed25519PrivateKey.generate()
     did = did_key_for(key.public())
-    list_url = "https://status.college.example/lists/7"
-    status_list = lists.list_credential("https://status.college.example", did, 7, "revocation",
+    list_url = f"https://status.college.example/lists/{list_number}"
+    status_list = lists.list_credential("https://status.college.example", did, list_number, "revocation",
                                         lists.encode(status_bits), "2024-01-01T00:00:00Z")
     status_list["id"] = list_url
     status_list = data_integrity.sign(status_list, key, verification_method=did_key_vm(key.public()))
@@ -230,6 +230,25 @@ def test_remote_status_list_fetched_from_an_allow_listed_host():
     net = FakeNet({"status.college.example": "93.184.215.14"}, {url: revoked_list})
     result = verify_credential(revoked, resolver=VerifierResolver(), status_checker=_checker(net, ["*.college.example"]))
     assert result.check("status").outcome == "fail" and "revoked" in result.check("status").message
+
+
+def test_one_verification_fetches_a_bounded_number_of_remote_lists():
+    """A presentation naming ten remote lists costs at most eight fetches; the credentials whose
+    lists were not fetched fail their status check (a revoked one hidden behind the others is not
+    reported valid), and the next verification has its own budget."""
+    issued = [_remote_issuer({5: 1} if n == 10 else {}, list_number=n) for n in range(1, 11)]
+    net = FakeNet({"status.college.example": "93.184.215.14"}, {url: status_list for _, status_list, url in issued})
+    verifier = Verifier(config=Config.from_env(fetch_allowlist=("status.college.example",)),
+                        fetcher=Fetcher(["status.college.example"], resolve=net.resolve, transport=net.transport))
+    presentation = {"@context": [V2], "type": ["VerifiablePresentation"],
+                    "verifiableCredential": [credential for credential, _, _ in issued]}
+    result = verifier.presentation(presentation)
+    assert len(net.requests) == MAX_FETCHES_PER_VERIFICATION and not result.verified
+    statuses = [inner.check("status") for inner in result.credentials]
+    assert [s.outcome for s in statuses] == ["pass"] * 8 + ["fail"] * 2, [s.message for s in statuses]
+    assert "already made its remote fetches" in statuses[-1].message
+    alone = verifier.credential(issued[-1][0]).check("status")
+    assert alone.outcome == "fail" and "revoked" in alone.message and len(net.requests) == 9
 
 
 def test_remote_status_list_with_a_broken_signature_fails():

@@ -17,12 +17,21 @@ import socket
 import ssl
 import threading
 import time
-from typing import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 1024 * 1024
 CACHE_SECONDS = 300
+# One verification (a credential, a presentation or a CLR record with up to 100 credentials
+# inside) may name as many remote status lists and did:web documents as it likes; each is cheap
+# to name and costs us up to DEFAULT_TIMEOUT to fetch. So one verification fetches at most this
+# many documents in at most this many seconds, however many it names.
+MAX_FETCHES_PER_VERIFICATION = 8
+FETCH_SECONDS_PER_VERIFICATION = 10.0
 
 
 class FetchError(Exception):
@@ -31,6 +40,46 @@ class FetchError(Exception):
 
 class NotAllowed(FetchError):
     """The host is simply not on the allow-list: nothing was tried (a reason to warn, not to fail)."""
+
+
+@dataclass
+class _Budget:
+    fetches_left: int
+    deadline: float
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("ler_fetch_budget", default=None)
+
+
+@contextmanager
+def one_verification(max_fetches: int = MAX_FETCHES_PER_VERIFICATION,
+                     seconds: float = FETCH_SECONDS_PER_VERIFICATION) -> Iterator[None]:
+    """Bound the remote fetches made inside: a context variable, so each request's thread (and
+    each nested verification, which shares its outer one's budget) is counted on its own."""
+    if _budget.get() is not None:
+        yield
+        return
+    token = _budget.set(_Budget(max_fetches, time.monotonic() + seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def _spend(url: str, timeout: float) -> float:
+    """The timeout left for fetching `url` in the current verification; FetchError once spent.
+
+    Spent is a FetchError, not a NotAllowed: a credential whose list was not fetched is not
+    verified, so a presentation cannot hide a revoked credential behind many cheap ones."""
+    budget = _budget.get()
+    if budget is None:
+        return timeout
+    left = budget.deadline - time.monotonic()
+    if budget.fetches_left <= 0 or left <= 0:
+        raise FetchError(f"{url} was not fetched: this verification already made its remote fetches "
+                         f"(at most {MAX_FETCHES_PER_VERIFICATION} in {FETCH_SECONDS_PER_VERIFICATION:g} s)")
+    budget.fetches_left -= 1
+    return min(timeout, left)
 
 
 def host_allowed(host: str, port: int | None, allowlist) -> bool:
@@ -140,7 +189,8 @@ class Fetcher:
         if cached and cached[0] > now:
             return cached[1]
         host, port, path = self.check(url)
-        body = self._transport(host, self._address(host, port), port, path, self.timeout, self.max_bytes)
+        timeout = _spend(url, self.timeout)
+        body = self._transport(host, self._address(host, port), port, path, timeout, self.max_bytes)
         try:
             value = json.loads(body)
         except (ValueError, RecursionError):

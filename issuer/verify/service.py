@@ -20,7 +20,7 @@ from issuer.errors import LerError
 from issuer.programs import catalog
 from issuer.status import services as status_services
 from issuer.status.models import StatusListDocument
-from issuer.verify.fetch import Fetcher
+from issuer.verify.fetch import Fetcher, one_verification
 from issuer.verify.frameworks import FrameworkChecker
 from issuer.verify.presentation import verify_presentation
 from issuer.verify.resolution import VerifierResolver, load_trust_registry
@@ -36,11 +36,13 @@ FRESH_SECONDS = 0.25
 
 class Verifier:
     def __init__(self, *, config, identity=None, sessions=None, loader=None, signing_ctx=None,
-                 status_lists: dict[str, dict] | None = None):
+                 status_lists: dict[str, dict] | None = None, fetcher: Fetcher | None = None):
         """`sessions` gives our status lists and catalog; `signing_ctx` (identity, base_url,
-        loader) lets a list nobody has asked for yet be published on first use."""
+        loader) lets a list nobody has asked for yet be published on first use; `fetcher`
+        replaces the one built from the operator's allow-list (tests give one without a network)."""
         registry = load_trust_registry(config.trust_registry)
-        fetcher = Fetcher(config.fetch_allowlist) if config.fetch_allowlist else None
+        if fetcher is None and config.fetch_allowlist:
+            fetcher = Fetcher(config.fetch_allowlist)
         self.loader = loader
         self.resolver = VerifierResolver(identity, registry, fetcher)
         self.sessions, self.signing_ctx = sessions, signing_ctx
@@ -132,14 +134,17 @@ class Verifier:
 
     def credential(self, data: Any, *, recipient: str | None = None, status_required: bool = False
                    ) -> VerificationResult:
-        return verify_credential(data, resolver=self.resolver, loader=self.loader, recipient=recipient,
-                                 status_checker=self._status(status_required), framework_checker=self.framework_checker)
+        with one_verification():
+            return verify_credential(data, resolver=self.resolver, loader=self.loader, recipient=recipient,
+                                     status_checker=self._status(status_required),
+                                     framework_checker=self.framework_checker)
 
     def presentation(self, data: Any, *, challenge: str | None = None, domain: str | None = None,
                      status_required: bool = False) -> VerificationResult:
-        return verify_presentation(data, resolver=self.resolver, loader=self.loader, challenge=challenge,
-                                   domain=domain, status_checker=self._status(status_required),
-                                   framework_checker=self.framework_checker)
+        with one_verification():
+            return verify_presentation(data, resolver=self.resolver, loader=self.loader, challenge=challenge,
+                                       domain=domain, status_checker=self._status(status_required),
+                                       framework_checker=self.framework_checker)
 
 
 def verifier_for(app) -> Verifier:
