@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, select
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.credentials import clr
-from issuer.credentials.openbadge import Recipient
+from issuer.credentials.openbadge import Achievement, IssuerProfile, Recipient
 from issuer.errors import CredentialError
 from issuer.issuance import content, signing
 from issuer.issuance.lookup import row_id
@@ -93,17 +94,35 @@ def _earned(book: states.Book, credential: IssuedCredential) -> clr.EarnedCreden
     return clr.EarnedCredential(credential.document, kind, clr.LevelPosition(framework_id, order))
 
 
-def build_document(session: Session, ctx, enrollment: Enrollment, held: Iterable[IssuedCredential], *,
-                   record_id: str, valid_from: datetime) -> dict:
-    """The unsigned ClrCredential of `enrollment` over `held` (its credentials), with the id
-    urn:uuid:`record_id`; raises CredentialError when the builder refuses (more than
-    `clr.MAX_CREDENTIALS`, say)."""
+@dataclass(frozen=True)
+class ClrInputs:
+    """What a version of the record is built from (`clr.build_clr`'s inputs but the id and date):
+    also what the wallet's delivery rebuilds a holder-bound copy from."""
+    issuer: IssuerProfile
+    recipient: Recipient
+    program: clr.ProgramIdentity
+    earned: tuple[clr.EarnedCredential, ...]
+    occupation: Achievement | None = None
+    partial: bool = False
+
+    def build(self, *, record_id: str, valid_from: datetime | str) -> dict:
+        """The unsigned ClrCredential, id urn:uuid:`record_id`; raises CredentialError when the
+        builder refuses (more than `clr.MAX_CREDENTIALS`, say)."""
+        return clr.build_clr(issuer=self.issuer, recipient=self.recipient, program=self.program, earned=self.earned,
+                             valid_from=valid_from, occupation=self.occupation, partial=self.partial,
+                             credential_id=f"{URN}{record_id}")
+
+
+def clr_inputs(session: Session, ctx, enrollment: Enrollment, held: Iterable[IssuedCredential],
+               salt: str | None = None) -> ClrInputs:
+    """The inputs of `enrollment`'s record over `held` (its credentials); `salt`: the one the
+    recipient's hashed email identifier is to use (a new one when None)."""
     apprentice = session.get(Apprentice, enrollment.apprentice_id)
     sponsor = session.get(Sponsor, apprentice.sponsor_id)
     book = states.book(session, enrollment.program_version_id)
     program = book.document
     issuer = issuer_profile(sponsor, ctx.identity.sponsor_did(sponsor.slug), ctx.base_url)
-    earned = [_earned(book, c) for c in held]
+    earned = tuple(_earned(book, c) for c in held)
     occupation = None
     if not any(e.kind == clr.OCCUPATION for e in earned):
         # Not yet earned: the occupation's achievement as its credential will name it, so that
@@ -111,12 +130,26 @@ def build_document(session: Session, ctx, enrollment: Enrollment, held: Iterable
         status = evaluate(program, book.frameworks, []).get(OCCUPATION_KEY)
         occupation = content.award(status=status, program=program, frameworks=book.frameworks,
                                    urls=content.Urls(ctx.base_url), issuer=issuer).achievement
-    identity = clr.ProgramIdentity(program["title"], program["version"], program.get("onet_soc"),
-                                   program.get("rapids_code"))
-    return clr.build_clr(issuer=issuer, recipient=Recipient(id=apprentice.did, email=apprentice.email,
-                                                            name=apprentice.name),
-                         program=identity, earned=earned, valid_from=valid_from, occupation=occupation,
-                         credential_id=f"{URN}{record_id}")
+    return ClrInputs(issuer=issuer,
+                     recipient=Recipient(id=apprentice.did, email=apprentice.email, salt=salt, name=apprentice.name),
+                     program=clr.ProgramIdentity(program["title"], program["version"], program.get("onet_soc"),
+                                                 program.get("rapids_code")),
+                     earned=earned, occupation=occupation)
+
+
+def inputs_of(session: Session, ctx, version: RecordVersion) -> ClrInputs:
+    """The inputs `version` was built from: its credentials as stored, the salt of its recipient's
+    identifier (so a rebuild hashes the email alike)."""
+    held = [session.get(IssuedCredential, i) for i in version.credential_ids]
+    identifiers = version.document.get("credentialSubject", {}).get("identifier") or [{}]
+    return clr_inputs(session, ctx, session.get(Enrollment, version.enrollment_id), [c for c in held if c],
+                      salt=identifiers[0].get("salt"))
+
+
+def build_document(session: Session, ctx, enrollment: Enrollment, held: Iterable[IssuedCredential], *,
+                   record_id: str, valid_from: datetime) -> dict:
+    """The unsigned ClrCredential of `enrollment` over `held`, id urn:uuid:`record_id`."""
+    return clr_inputs(session, ctx, enrollment, held).build(record_id=record_id, valid_from=valid_from)
 
 
 def _store(session: Session, ctx, enrollment: Enrollment, held: list[IssuedCredential], number: int,
