@@ -173,3 +173,17 @@ def test_ler_records_show_and_refresh(ny, cli, services):
     again = cli("records", "refresh", "--sponsor", slug)
     assert again.output.splitlines()[-1] == "0 record version(s) issued; 1 enrolment(s) checked"
     assert "no sponsor 'nobody'" in cli("records", "refresh", "--sponsor", "nobody").output
+
+
+def test_staff_see_the_record_beside_the_apprentices_progress(ny, app, services):
+    from portal_support import Signed, make_staff
+    from issuer.sponsors.models import Sponsor
+    _, enrollment_id, record = ny
+    with session_scope(services.sessions) as session:
+        sponsor_name = session.get(Sponsor, record.sponsor_id).name
+        apprentice_id = record.apprentice_id
+    staff = Signed(app, make_staff(services, sponsor_name, "viewer"))
+    html = staff.get(f"/portal/apprentices/{apprentice_id}").get_data(as_text=True)
+    assert "Apprenticeship record: version 1" in text_of(html)
+    for link in (f"/records/{record.id}", f"/records/{record.id}.json", f"/records/{record.id}.pdf"):
+        assert f'href="{link}"' in html

@@ -88,9 +88,12 @@ def _earned(book: states.Book, credential: IssuedCredential) -> clr.EarnedCreden
     kind = KINDS.get(achievement.get("achievementType"), clr.COMPETENCY)
     if kind != clr.FRAMEWORK_LEVEL:
         return clr.EarnedCredential(credential.document, kind)
-    _, framework_id, level_id = credential.achievement_key.split(":", 2)
-    framework = next(fw for fw in book.frameworks if fw["id"] == framework_id)
-    order = next(i for i, level in enumerate(framework["levels"]) if level["id"] == level_id)
+    _, framework_id, level_id = (credential.achievement_key.split(":", 2) + ["", ""])[:3]
+    levels = next((fw["levels"] for fw in book.frameworks if fw["id"] == framework_id), [])
+    order = next((i for i, level in enumerate(levels) if level["id"] == level_id), None)
+    if order is None:
+        raise CredentialError(f"credential {credential.id}: level {credential.achievement_key!r} is not in the "
+                              f"program's frameworks")
     return clr.EarnedCredential(credential.document, kind, clr.LevelPosition(framework_id, order))
 
 
