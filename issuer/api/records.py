@@ -40,9 +40,10 @@ def _found(record_id: str) -> Found | None:
         if version is None:
             return None
         program = session.get(ProgramVersion, version.program_version_id)
-        view = describe_record(version, program=program.document if program else None,
-                               newest=records.newest(session, version.enrollment_id),
-                               withdrawn=records.revoked_among(session, version.credential_ids))
+        newest = records.newest(session, version.enrollment_id)
+        view = describe_record(version, program=program.document if program else None, newest=newest,
+                               withdrawn=records.revoked_among(session, version.credential_ids),
+                               due=newest.id == version.id and records.stale(session, version))
         session.expunge(version)
     return Found(version, view)
 

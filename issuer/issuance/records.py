@@ -12,12 +12,18 @@ each is stored in a savepoint (as `issuer.issuance.store` stores credentials). A
 loses the race reads the winner's version; when it holds the same credentials, that is the
 answer (two writers for one held set make one version), else the writer goes again.
 
-When (see also `issuer.workflow`): signing a record of dozens of credentials costs 0.1-0.5 s,
-so a record is not re-signed for every chunk of a multi-year import. It is made eagerly where
-one change arrives at a time (an entry recorded through the API or the console that earns
-something; a revocation), once per touched enrolment after `ler import`, and lazily otherwise:
-`current` catches up whenever the record is asked for (the apprentice's page, /records/<id>/current,
-`ler records refresh`), which also covers enrolments that existed before records did.
+When: signing a record costs 0.03 s for a few credentials to 0.1-0.7 s for dozens
+(benchmarks/records.py, benchmarks/verify_clr.py), so records are not re-signed for every chunk
+of a multi-year import, nor for every apprentice an import or a batch touches: an import of 200
+apprentices that each earn one credential costs 1.9 s of CPU, and making their 200 records after
+it 4.4 s more (2 cores, load 4-7). So a version is made eagerly only where one change arrives at a time:
+an entry recorded through the API or the console (`issuer.workflow.earning.record_entries`) that
+earns something, and a revocation (`IssuanceContext.revoked`, called by the status domain). Every
+other change (imports, web batches, and enrolments that existed before records did) is caught
+up lazily: `current` makes the version when the record is next asked for (the apprentice's
+page, /records/<id>/current, the wallet, `ler records show`), or in bulk by `ler records
+refresh`. A record page whose version is the newest but no longer holds what is held says so and
+links to /records/<id>/current.
 """
 
 from __future__ import annotations
@@ -54,15 +60,29 @@ ATTEMPTS = 5
 KINDS = {v: k for k, v in content.ACHIEVEMENT_TYPES.items()}   # achievementType -> the rules' kind
 
 
-def held_credentials(session: Session, enrollment: Enrollment) -> list[IssuedCredential]:
+def _held(enrollment: Enrollment, *columns):
     """The credentials the enrolment's record holds: every one issued to the apprentice in the
     enrolment's program version, but those revoked; by row id."""
     revoked = and_(StatusEntry.status_list_id == IssuedCredential.status_list_id,
                    StatusEntry.status_index == IssuedCredential.status_index, StatusEntry.revoked.is_(True))
-    return list(session.scalars(select(IssuedCredential).outerjoin(StatusEntry, revoked).where(
+    return select(*columns).outerjoin(StatusEntry, revoked).where(
         IssuedCredential.apprentice_id == enrollment.apprentice_id,
         IssuedCredential.program_version_id == enrollment.program_version_id,
-        StatusEntry.status_index.is_(None)).order_by(IssuedCredential.id)))
+        StatusEntry.status_index.is_(None)).order_by(IssuedCredential.id)
+
+
+def held_credentials(session: Session, enrollment: Enrollment) -> list[IssuedCredential]:
+    return list(session.scalars(_held(enrollment, IssuedCredential)))
+
+
+def held_ids(session: Session, enrollment: Enrollment) -> list[str]:
+    """`held_credentials`' ids alone: whether a version is due is decided without reading documents."""
+    return list(session.scalars(_held(enrollment, IssuedCredential.id)))
+
+
+def stale(session: Session, version: RecordVersion) -> bool:
+    """Whether the credentials held changed since `version` (a new version is due when it is the newest)."""
+    return version.credential_ids != held_ids(session, session.get(Enrollment, version.enrollment_id))
 
 
 def newest(session: Session, enrollment_id: int) -> RecordVersion | None:
@@ -191,11 +211,12 @@ def current(session: Session, ctx, enrollment_id: int, *, now: datetime | None =
         return None
     for _ in range(ATTEMPTS):
         latest = newest(session, enrollment.id)
-        held = held_credentials(session, enrollment)
+        ids = held_ids(session, enrollment)
+        if latest is not None and latest.credential_ids == ids:
+            return latest
+        held = held_credentials(session, enrollment) if ids else []
         if not held:
             return None
-        if latest is not None and latest.credential_ids == [c.id for c in held]:
-            return latest
         stored = _store(session, ctx, enrollment, held, (latest.version if latest else 0) + 1,
                         now or datetime.now(timezone.utc))
         if stored is not None:
