@@ -3,6 +3,7 @@ the credentials it holds change, verifiable in every version, exactly once under
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import pytest
@@ -135,3 +136,15 @@ def test_records_made_lazily_exactly_once_under_concurrency(almost, services):
     with session_scope(services.sessions) as session:
         assert session.scalar(select(func.count()).select_from(RecordVersion)
                               .where(RecordVersion.enrollment_id == enrollment_id)) == 1
+
+
+def test_a_tampered_credential_inside_the_issued_record_fails_by_name(almost, services):
+    _, enrollment_id, _, _ = almost
+    document = copy.deepcopy(current(services, enrollment_id).document)
+    inner = document["credentialSubject"]["verifiableCredential"][1]
+    inner["credentialSubject"]["achievement"]["name"] += " (with honours)"
+    result = verified(services, document)
+    assert not result.verified and result.check("proof").outcome == "fail"
+    [failing] = [n for n in result.credentials if not n.verified]
+    assert failing.credential_id == inner["id"] and [c.name for c in failing.failed] == ["proof"]
+    assert inner["id"] in result.check("credentials").message
