@@ -148,3 +148,14 @@ def test_a_tampered_credential_inside_the_issued_record_fails_by_name(almost, se
     [failing] = [n for n in result.credentials if not n.verified]
     assert failing.credential_id == inner["id"] and [c.name for c in failing.failed] == ["proof"]
     assert inner["id"] in result.check("credentials").message
+
+
+def test_a_version_is_rebuilt_from_its_inputs_as_signed(almost, services):
+    """`records.inputs_of` (what delivery rebuilds holder-bound copies from) gives back the very
+    document a version signed, the hashed email identifier included."""
+    _, enrollment_id, _, _ = almost
+    version = current(services, enrollment_id)
+    with session_scope(services.sessions) as session:
+        inputs = records.inputs_of(session, services.issuance, version)
+    rebuilt = inputs.build(record_id=version.id, valid_from=version.document["validFrom"])
+    assert rebuilt == {k: v for k, v in version.document.items() if k != "proof"}

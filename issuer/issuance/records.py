@@ -42,7 +42,7 @@ from issuer.credentials import clr
 from issuer.credentials.openbadge import Achievement, IssuerProfile, Recipient
 from issuer.errors import CredentialError
 from issuer.issuance import content, signing
-from issuer.issuance.lookup import row_id
+from issuer.issuance.lookup import URN, row_id
 from issuer.issuance.models import IssuedCredential, RecordVersion
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment
@@ -53,7 +53,6 @@ from issuer.status.models import StatusEntry
 
 log = logging.getLogger(__name__)
 
-URN = "urn:uuid:"
 # Writers that lose a race for a version number read the winner's and go again when the held
 # set moved on meanwhile; more than this many lost races in one call is not a race but a bug.
 ATTEMPTS = 5
@@ -105,6 +104,7 @@ def _earned(book: states.Book, credential: IssuedCredential) -> clr.EarnedCreden
     """A held credential with its kind (as its achievementType says) and, for a framework level,
     its place among its framework's levels (the program's order, lowest first)."""
     achievement = (credential.document.get("credentialSubject") or {}).get("achievement") or {}
+    # Ours are of the four kinds the rules name; anything else is listed beside the competencies.
     kind = KINDS.get(achievement.get("achievementType"), clr.COMPETENCY)
     if kind != clr.FRAMEWORK_LEVEL:
         return clr.EarnedCredential(credential.document, kind)
