@@ -21,7 +21,6 @@ transaction.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sys
@@ -33,16 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from batch import service_env  # noqa: E402 (benchmarks/batch.py: the same service harness)
-from ledger import FIRST_DAY, HEADER, _load, _sponsor, long_csv  # noqa: E402
-
-
-def earning_csv(apprentices: int, days: int = 13) -> str:
-    lines = [HEADER]
-    for a in range(apprentices):
-        for d in range(days):
-            day = FIRST_DAY + datetime.timedelta(days=d)
-            lines.append(f"E{a},Earner {a},e{a}@example.org,,ny-csr,ojl_hours,wp-a,8,{day},J. Mentor")
-    return "\n".join(lines) + "\n"
+from ledger import _load, _sponsor, long_csv, wide_csv  # noqa: E402
 
 
 def _versions(services, sponsor_id: int) -> list:
@@ -110,7 +100,7 @@ def main() -> int:
     services = build_services(Config.from_env())
     try:
         long = timed_import(services, "dol-cs-tech-support-3031", long_csv(4000))
-        result = {"long": long, "earning": timed_import(services, "ny-csr", earning_csv(args.apprentices)),
+        result = {"long": long, "earning": timed_import(services, "ny-csr", wide_csv(args.apprentices, 13, "ny-csr")),
                   "one_version": one_version(services, long["sponsor_id"])}
     finally:
         services.issuance.signer.close()

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.credentials import clr
@@ -44,6 +43,7 @@ from issuer.errors import CredentialError
 from issuer.issuance import content, signing
 from issuer.issuance.lookup import URN, row_id
 from issuer.issuance.models import IssuedCredential, RecordVersion
+from issuer.issuance.store import add_once
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.rules import OCCUPATION_KEY, evaluate
@@ -183,23 +183,12 @@ def _store(session: Session, ctx, enrollment: Enrollment, held: list[IssuedCrede
                                                                     record_id=record_id, valid_from=now),
                                   loader=ctx.loader)
     apprentice = session.get(Apprentice, enrollment.apprentice_id)
+    row = RecordVersion(id=record_id, enrollment_id=enrollment.id, apprentice_id=apprentice.id,
+                        sponsor_id=apprentice.sponsor_id, program_version_id=enrollment.program_version_id,
+                        version=number, document=document, credential_ids=[c.id for c in held], issued_at=now)
     # Signed before the savepoint: on SQLite a read-only request (no BEGIN) takes the write lock
-    # only here, at its first write, so it never holds it while signing.
-    savepoint = session.begin_nested()
-    try:
-        row = RecordVersion(id=record_id, enrollment_id=enrollment.id, apprentice_id=apprentice.id,
-                            sponsor_id=apprentice.sponsor_id, program_version_id=enrollment.program_version_id,
-                            version=number, document=document, credential_ids=[c.id for c in held], issued_at=now)
-        session.add(row)
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return None
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
-    return row
+    # only at this first write, so it never holds it while signing.
+    return row if add_once(session, row) else None
 
 
 def current(session: Session, ctx, enrollment_id: int, *, now: datetime | None = None) -> RecordVersion | None:
