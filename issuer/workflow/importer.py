@@ -6,6 +6,10 @@ state and the credentials they earn), each apprentice once per chunk
 (`issuer.workflow.earning`). A bad row is reported with its line and column and skipped; it
 never undoes the rows before it. A crash loses at most the chunk in hand, and running the file
 again finds the committed rows already recorded: re-importing is a no-op.
+
+Apprenticeship records are not re-signed here, neither per chunk nor after the import: a record
+is made when it is next read (`issuer.issuance.records`), which keeps an import that earns many
+apprentices something at the cost of its credentials (benchmarks/records.py).
 """
 
 from __future__ import annotations
