@@ -40,6 +40,7 @@ class RequestView:
     expires_at: datetime
     verifier: str                   # who asks: the service's own did:web (not a sponsor's)
     report: PresentationReport | None
+    created_at: datetime | None = None
 
 
 def create(session, base_url: str, ask: Ask, now: datetime | None = None) -> Created:
@@ -60,4 +61,4 @@ def view(session, handle: str, now: datetime | None = None) -> RequestView | Non
     report = PresentationReport.from_json(row.report) if row.report is not None else None
     state = ANSWERED if report is not None else EXPIRED if store.expired(row, now) else WAITING
     return RequestView(state, store.ask_of(row), store.aware(row.expires_at),
-                       row.client_id.removeprefix(openid4vp.CLIENT_ID_PREFIX), report)
+                       row.client_id.removeprefix(openid4vp.CLIENT_ID_PREFIX), report, store.aware(row.created_at))
