@@ -168,9 +168,9 @@ def receive(sessions, verifier, base_url: str, form: dict, now: datetime) -> Pre
     state = _text(form, STATE)
     if len(state) > MAX_PARAMETER:
         raise OAuthError("state is not one this verifier issued", STATE)
+    request = pending(sessions, base_url, state, now)
     error = _text(form, ERROR, required=False)
     presentation = None if error is not None else _presentation(_text(form, VP_TOKEN))
-    request = pending(sessions, base_url, state, now)
     try:
         if error is not None:
             return answers.declined(sessions, request, "openid4vp", error[:MAX_PARAMETER], now)
