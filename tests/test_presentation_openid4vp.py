@@ -4,6 +4,8 @@ the answer is verified with holder binding, and each way it can be wrong fails a
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -164,3 +166,21 @@ def test_an_unknown_or_expired_request_uri_is_refused(client, services, monkeypa
     token = created.oid4vp_uri.rsplit("%2F", 1)[-1]
     monkeypatch.setattr(store, "now_utc", lambda: store.datetime.now(store.timezone.utc) + store.TTL)
     assert client.get(f"/openid4vp/requests/{token}").status_code == 410
+
+
+def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    form = {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]}
+    barrier = threading.Barrier(4)
+
+    def answer(_):
+        client = app.test_client()
+        barrier.wait()
+        return client.post("/openid4vp/response", data=form, content_type="application/x-www-form-urlencoded")
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(answer, range(4)))
+    assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
+    assert all(r.get_json()["error_description"].startswith("replay:") for r in responses if r.status_code == 400)
+    assert _view(services, created).report.verified
