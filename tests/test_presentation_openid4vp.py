@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import jwt as pyjwt
 import pytest
 from sqlalchemy import select
 
@@ -184,3 +185,17 @@ def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
     assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
     assert all(r.get_json()["error_description"].startswith("replay:") for r in responses if r.status_code == 400)
     assert _view(services, created).report.verified
+
+
+def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, wallet):
+    keystore = services.identity.keystore
+    ed25519 = keystore.active("Ed25519")
+    data = json.loads(ed25519.path.read_text())
+    ed25519.path.write_text(json.dumps({**data, "status": "retired"}))
+    keystore.generate("P-256")
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)   # verified against the did:web document
+    assert claims["client_id"] == "decentralized_identifier:did:web:issuer.example"
+    header = pyjwt.get_unverified_header(wallet.client.get(claims["response_uri"].replace(BASE, "").replace(
+        "response", "requests/") + claims["state"]).get_data(as_text=True))
+    assert header["alg"] == "ES256" and header["kid"].startswith("did:web:issuer.example#")
