@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -16,7 +17,10 @@ from issuer.db import session_scope
 from issuer.presentation import service, store
 from issuer.presentation.models import PresentationRequest
 from issuer.presentation.service import Ask
+from issuer.sponsors.services import create_sponsor
 
+from delivery_support import Issued
+from test_programs_e2e import _csv, _rows_to_complete
 from wallet_support import BASE, Wallet
 
 PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
@@ -199,3 +203,27 @@ def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, walle
     header = pyjwt.get_unverified_header(wallet.client.get(claims["response_uri"].replace(BASE, "").replace(
         "response", "requests/") + claims["state"]).get_data(as_text=True))
     assert header["alg"] == "ES256" and header["kid"].startswith("did:web:issuer.example#")
+
+
+def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, services, wallet, tmp_path):
+    """The apprentice of a sponsor completes ny-csr (imported as a sponsor would), takes the
+    completion credential into the wallet, and answers "a completed apprenticeship in 43-4051.00"."""
+    with session_scope(services.sessions) as session:
+        sponsor, api_key = create_sponsor(session, f"Acme Contact Centers {uuid.uuid4().hex[:8]}", ["ny-csr"])
+        name = sponsor.name
+    program = json.loads(cli("programs", "show", "ny-csr", "--json").output)
+    path = tmp_path / "progress.csv"
+    path.write_text(_csv(_rows_to_complete(program)))
+    assert cli("import", path, "--json", "--sponsor", name).exit_code == 0
+    listed = [json.loads(line) for line in cli("credentials", "list", "--json", "--sponsor", name).output.splitlines()]
+    [completion] = [c for c in listed if c["credentialSubject"]["achievement"]["achievementType"]
+                    == "ApprenticeshipCertificate"]
+    held = wallet.receive(Issued(completion["id"], completion, {"Authorization": f"Bearer {api_key}"}, "", ""))
+    created = _create(services, OCCUPATION)
+    wallet.answer_openid4vp(created.oid4vp_uri, [held])
+    report = _view(services, created).report
+    assert report.verified, [c for c in report.checks if c.outcome != "pass"]
+    assert report.check("asked").message == "a presented credential is " + OCCUPATION.label
+    [credential] = report.credentials
+    assert credential.onet_soc == "43-4051.00"
+    assert {c.name: c.outcome for c in credential.checks}["framework"] == "pass"
