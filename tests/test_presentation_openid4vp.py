@@ -127,7 +127,8 @@ def test_another_holders_credential_fails_the_subject_check(client, services, is
 
 def test_presenting_as_someone_else_fails_the_holder_check(services, wallet, held):
     created = _create(services)
-    wallet.answer_openid4vp(created.oid4vp_uri, [held], holder="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    someone = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    wallet.answer_openid4vp(created.oid4vp_uri, [held], holder=someone)
     report = _view(services, created).report
     assert report.check("presentation").outcome == "fail" and report.check("holder").outcome == "fail"
 

@@ -132,7 +132,8 @@ class Wallet:
         if not client_id.startswith(DID_PREFIX):
             raise WalletRefused(f"this wallet trusts only the {DID_PREFIX} prefix, not {client_id}")
         key = self._verifier_key(header.get("kid", ""), client_id[len(DID_PREFIX):])
-        claims = pyjwt.decode(token, key.cryptography_key(), algorithms=["EdDSA", "ES256", "ES384"], audience=STATIC_AUDIENCE)
+        claims = pyjwt.decode(token, key.cryptography_key(), algorithms=["EdDSA", "ES256", "ES384"],
+                              audience=STATIC_AUDIENCE)
         if claims.get("client_id") != client_id:
             raise WalletRefused("the Request Object's client_id is not the link's")
         if (claims.get("response_type"), claims.get("response_mode")) != ("vp_token", "direct_post"):
