@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from issuer.api.throttle import Throttle
+
 from wallet_support import BASE, PROGRAM, create_request, lcw_exchange_url, view_request, wallet  # noqa: F401
 
 DEEP = json.loads("[" * 70 + "]" * 70)
@@ -100,3 +102,12 @@ def test_hostile_vcapi_bodies_are_refused_naming_the_field(client, services, wal
     held = wallet.receive(issued)
     _, response = wallet.answer_vcapi(created.lcw_uri, [held])
     assert response.status_code == 200 and view_request(services, created).report.verified
+
+
+def test_the_answering_doors_are_throttled_like_the_public_verifier(app, client):
+    app.extensions["ler_throttle"] = Throttle("2/minute", 2, "memory://")
+    for path, body in (("/openid4vp/response", {"data": {"state": "s"}}),
+                       ("/workflows/verify/exchanges/x", {"json": {}})):
+        answers = [client.post(path, **body).status_code for _ in range(3)]
+        assert answers[2] == 429, (path, answers)
+        app.extensions["ler_throttle"] = Throttle("2/minute", 2, "memory://")

@@ -170,6 +170,8 @@ def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
     claims = wallet.authorization_request(created.oid4vp_uri)
     form = {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]}
     barrier = threading.Barrier(4)
+    # Four at once from one address: more than the public verifier's per-client concurrency.
+    app.extensions["ler_throttle"].concurrency = 4
 
     def answer(_):
         client = app.test_client()
