@@ -34,6 +34,7 @@ def test_hostile_direct_post_bodies_are_refused_naming_the_field(client, service
         ({"vp_token": "{}", "state": "x" * 5000}, None, "state"),
         ({"state": state}, None, "vp_token"),
         ({"vp_token": "not json", "state": state}, None, "vp_token"),
+        ({"vp_token": "{\"apprenticeship\": [\"\u0000\"]}\x00", "state": state}, None, "vp_token"),
         ({"vp_token": "[]", "state": state}, None, "vp_token"),
         ({"vp_token": json.dumps({"other": [presentation]}), "state": state}, None, "vp_token"),
         ({"vp_token": json.dumps({"apprenticeship": presentation}), "state": state}, None, "vp_token.apprenticeship"),
@@ -56,9 +57,11 @@ def test_hostile_direct_post_bodies_are_refused_naming_the_field(client, service
         assert response.status_code == 400, (form, response.get_data(as_text=True))
         body = response.get_json()
         assert body["error"] == "invalid_request", body
-        assert body.get("field") == field, (field, body)
+        # The field is named in the description (refused at the edge or by the protocol), and as
+        # `field` where the protocol refused it.
+        assert body.get("field", field) == field, (field, body)
         if field:
-            assert field.split(".")[0] in body["error_description"], body
+            assert body["error_description"].startswith(field), (field, body)
     too_big = _form(client, {"vp_token": "x" * (2 * 1024 * 1024), "state": state})
     assert too_big.status_code == 413 and too_big.mimetype == "application/problem+json"
     # None of that used the request up.
