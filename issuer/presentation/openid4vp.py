@@ -48,7 +48,6 @@ STATIC_AUDIENCE = "https://self-issued.me/v2"
 QUERY_ID = "apprenticeship"
 SIGNING_FAMILIES = ("Ed25519", "P-256", "P-384")
 VP_TOKEN, STATE, ERROR = "vp_token", "state", "error"
-MAX_PARAMETER = 200
 # Appendix B.1.1: `type_values` are the fully expanded type IRIs (after applying @context).
 VC_TYPE = "https://www.w3.org/2018/credentials#VerifiableCredential"
 OB_TYPE = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"   # also AchievementCredential
@@ -160,7 +159,7 @@ def _presentation(vp_token: str) -> dict:
         raise OAuthError(exc.detail, field) from None
 
 
-def pending(sessions, base_url: str, state, now: datetime) -> answers.Pending:
+def _pending(sessions, base_url: str, state: str, now: datetime) -> answers.Pending:
     try:
         return answers.pending(sessions, state, base_url, protocol_domain="client_id", now=now)
     except answers.AnswerError:
@@ -169,15 +168,13 @@ def pending(sessions, base_url: str, state, now: datetime) -> answers.Pending:
 
 def receive(sessions, verifier, base_url: str, form: dict, now: datetime) -> PresentationReport:
     """The direct_post Authorization Response (or Authorization Error Response)."""
-    state = _text(form, STATE)
-    if len(state) > MAX_PARAMETER:
-        raise OAuthError("state is not one this verifier issued", STATE)
-    request = pending(sessions, base_url, state, now)
+    # Lengths and NUL characters were refused at the edge (issuer.api.models.presentation).
+    request = _pending(sessions, base_url, _text(form, STATE), now)
     error = _text(form, ERROR, required=False)
     presentation = None if error is not None else _presentation(_text(form, VP_TOKEN))
     try:
         if error is not None:
-            return answers.declined(sessions, request, "openid4vp", error[:MAX_PARAMETER], now)
+            return answers.declined(sessions, request, "openid4vp", error, now)
         return answers.answer(sessions, verifier, request, presentation, "openid4vp", now)
     except answers.AnswerError as exc:
         raise OAuthError(f"{exc.kind}: {exc.detail}", STATE if exc.kind == "replay" else exc.field) from None
