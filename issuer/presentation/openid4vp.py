@@ -88,12 +88,15 @@ def dcql_query(ask: Ask) -> dict:
     its achievement's id, which lies under the program's URL; DCQL matches values exactly, so
     "under this URL" is checked on receipt (the `asked` check), as the code is too."""
     if ask.kind == OCCUPATION:
+        kind = ["credentialSubject", "achievement", "achievementType"]
         alignment = ["credentialSubject", "achievement", "alignment", None, "targetCode"]
-        claims = [{"id": "completion", "path": ["credentialSubject", "achievement", "achievementType"],
-                   "values": [COMPLETION]},
+        claims = [{"id": "completion", "path": kind, "values": [COMPLETION]},
                   {"id": "onet_soc", "path": alignment, "values": [ask.code]},
+                  # A record answers when it holds the completion credential (a partial record's
+                  # parts align to the code too; the `asked` check tells them apart on receipt).
+                  {"id": "record_completion", "path": _INNER + kind, "values": [COMPLETION]},
                   {"id": "record_onet_soc", "path": _INNER + alignment, "values": [ask.code]}]
-        sets = [["completion", "onet_soc"], ["record_onet_soc"]]
+        sets = [["completion", "onet_soc"], ["record_completion", "record_onet_soc"]]
     else:
         achievement = ["credentialSubject", "achievement", "id"]
         claims = [{"id": "achievement", "path": achievement},
