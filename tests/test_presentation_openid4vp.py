@@ -19,8 +19,8 @@ from issuer.sponsors.services import create_sponsor
 
 from delivery_support import Issued
 from test_programs_e2e import _csv, _rows_to_complete
-from wallet_support import (BASE, OCCUPATION, PROGRAM, Wallet, create_request, held, view_request,  # noqa: F401
-                            wallet)
+from wallet_support import (BASE, OCCUPATION, PROGRAM, Wallet, create_request, held, lcw_exchange_url,  # noqa: F401
+                            lcw_matches, view_request, wallet)
 
 
 def _outcomes(report) -> dict:
@@ -220,4 +220,8 @@ def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, serv
     assert report.check("asked").message == "a presented credential is " + OCCUPATION.label
     [credential] = report.credentials
     assert credential.onet_soc == "43-4051.00"
+    # The Learner Credential Wallet would offer it for the same ask made through the VC-API exchange.
+    through_lcw = create_request(services, OCCUPATION)
+    vpr = client.post(lcw_exchange_url(through_lcw.lcw_uri)[len(BASE):], json={}).get_json()
+    assert lcw_matches(vpr["verifiablePresentationRequest"]["query"][0]["credentialQuery"]["example"], held)
     assert {c.name: c.outcome for c in credential.checks}["framework"] == "pass"
