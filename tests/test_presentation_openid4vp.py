@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from issuer.db import session_scope
 from issuer.presentation import store
+from issuer.proofs import data_integrity
+from issuer.proofs.did import did_key_vm
 from issuer.presentation.models import PresentationRequest
 from issuer.sponsors.services import create_sponsor
 
@@ -121,6 +123,22 @@ def test_presenting_as_someone_else_fails_the_holder_check(services, wallet, hel
     wallet.answer_openid4vp(created.oid4vp_uri, [held], holder=someone)
     report = view_request(services, created).report
     assert report.check("presentation").outcome == "fail" and report.check("holder").outcome == "fail"
+
+
+def test_a_signed_presentation_that_is_not_well_formed_fails_the_presentation_check(services, wallet, held):
+    """Signed by the holder, but its `holder` names nobody: the proof verifies, the presentation does not."""
+    created = create_request(services, PROGRAM)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    unsigned = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                "holder": {"name": "Ana"}, "verifiableCredential": [held]}
+    presentation = data_integrity.sign(unsigned, wallet.key, verification_method=did_key_vm(wallet.key.public()),
+                                       proof_purpose="authentication", challenge=claims["nonce"],
+                                       domain=claims["client_id"])
+    form = {"vp_token": json.dumps({"apprenticeship": [presentation]}), "state": claims["state"]}
+    assert wallet.post_response(claims, form).status_code == 200
+    report = view_request(services, created).report
+    check = report.check("presentation")
+    assert check.outcome == "fail" and "holder must be" in check.message and not report.verified
 
 
 def test_an_expired_request_fails_the_expiry_check(services, wallet, held, monkeypatch):
