@@ -3,12 +3,13 @@ presented credential in full (issuer.verify), as one PresentationReport.
 
 Named checks, in the order a reader follows them:
 
+* `wallet`       (only when the wallet answered with an error instead: it declined);
 * `expiry`       the answer came before the request expired;
 * `replay`       it is the request's first answer (a later one is refused, the report kept);
 * `nonce`        the presentation's proof carries the request's nonce as its `challenge`;
 * `domain`       ... and the request's client_id (OpenID4VP) or origin (VC-API) as its `domain`;
-* `presentation` the presentation's proof verifies (proofPurpose authentication, signed by its
-                 holder; issuer.verify.presentation);
+* `presentation` the presentation is well formed and its proof verifies (proofPurpose
+                 authentication, signed by its holder; issuer.verify.presentation);
 * `holder`       the holder is a DID that signed it;
 * `subject`      every presented credential is about that DID (a CLR: the record and each
                  credential in it), so the person presenting is the person it was issued to;
