@@ -18,21 +18,27 @@ bp = Blueprint("presentation", __name__)
 FORM = "application/x-www-form-urlencoded"
 
 
+# How a refused step reads as a problem (the Request Object's door and the VC-API exchange).
+REFUSALS = {"unknown": (404, "Not Found"), "replay": (409, "Conflict"), "expired": (410, "Gone"),
+            "invalid": (400, "Bad Request")}
+
+
+def _refused(exc: answers.AnswerError):
+    status, title = REFUSALS[exc.kind]
+    return no_store(problem(status, title, exc.detail, **({"field": exc.field} if exc.field else {})))
+
+
 @bp.get(f"{openid4vp.REQUEST_PATH}<token>")
 def request_object(token):
     services, now = _services(), store.now_utc()
     base_url = services.config.base_url
     try:
-        pending = answers.pending(services.sessions, token, base_url, protocol_domain="client_id", now=now)
-    except answers.AnswerError as exc:
-        return no_store(problem(404, "Not Found", exc.detail))
-    if pending.answered:
-        return no_store(problem(409, "Conflict", answers.REPLAY))
-    if now >= pending.expected.expires_at:
-        return no_store(problem(410, "Gone", "this presentation request has expired; ask the verifier for a new one"))
-    try:
+        pending = answers.still_open(answers.pending(services.sessions, token, base_url, protocol_domain="client_id",
+                                                     now=now), now)
         signed = openid4vp.request_object(services.identity, base_url, token, pending, services.config.service_name,
                                           now)
+    except answers.AnswerError as exc:
+        return _refused(exc)
     except KeyError_ as exc:
         return no_store(problem(503, "Service Unavailable", f"the verifier cannot sign its request: {exc}"))
     return no_store(current_app.response_class(signed, mimetype=f"application/{openid4vp.REQUEST_TYP}"))
@@ -60,6 +66,6 @@ def exchange(token):
     try:
         answer = vcapi.participate(services.sessions, verifier_for(current_app), services.config.base_url, token,
                                    body, store.now_utc())
-    except vcapi.ExchangeError as exc:
-        return no_store(problem(exc.status, exc.title, exc.detail, **({"field": exc.field} if exc.field else {})))
+    except answers.AnswerError as exc:
+        return _refused(exc)
     return no_store(jsonify(answer))

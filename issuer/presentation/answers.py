@@ -18,10 +18,13 @@ from issuer.verify.result import FAIL
 REPLAY = "this request has already been answered; the first answer's report is kept, and a new request is needed"
 
 
+EXPIRED = "this presentation request has expired; ask the verifier for a new one"
+
+
 class AnswerError(Exception):
     """An answer refused before it was verified: `kind` is "unknown" (no such request),
-    "replay" (answered already) or "invalid" (not a presentation we can verify); `field` names
-    the member at fault."""
+    "replay" (answered already), "expired" (too late to ask the wallet) or "invalid" (not a
+    presentation we can verify); `field` names the member at fault."""
 
     def __init__(self, kind: str, detail: str, field: str | None = None):
         super().__init__(detail)
@@ -46,6 +49,16 @@ def pending(sessions, token, base_url: str, *, protocol_domain: str, now: dateti
         expected = binding.Expected(store.ask_of(row), row.nonce, getattr(row, protocol_domain),
                                     aware(row.expires_at), base_url)
         return Pending(row.id, expected, row.answered_at is not None)
+
+
+def still_open(request: Pending, now: datetime) -> Pending:
+    """The request, while a wallet may still be shown it (its Request Object, its VC-API
+    presentation request): neither answered nor expired."""
+    if request.answered:
+        raise AnswerError("replay", REPLAY)
+    if now >= request.expected.expires_at:
+        raise AnswerError("expired", EXPIRED)
+    return request
 
 
 def admissible(presentation, field: str) -> dict:

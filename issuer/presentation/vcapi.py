@@ -24,12 +24,6 @@ WORKFLOW = "verify"
 PRESENTATION = "verifiablePresentation"
 
 
-class ExchangeError(Exception):
-    def __init__(self, status: int, title: str, detail: str, field: str | None = None):
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.field = status, title, detail, field
-
-
 def exchange_url(base_url: str, token: str) -> str:
     return f"{base_url}/workflows/{WORKFLOW}/exchanges/{token}"
 
@@ -68,26 +62,11 @@ def presentation_request(base_url: str, token: str, request: answers.Pending) ->
     }}
 
 
-def participate(sessions, verifier, base_url: str, token: str, body, now: datetime) -> dict:
+def participate(sessions, verifier, base_url: str, token: str, body: dict, now: datetime) -> dict:
     """One step: `{}` gets the presentation request; a presentation is verified and the exchange
-    completes (`{}`); its report is the employer's to read."""
-    if body is not None and not isinstance(body, dict):
-        raise ExchangeError(400, "Bad Request", "the body must be a JSON object")
-    try:
-        request = answers.pending(sessions, token, base_url, protocol_domain="domain", now=now)
-    except answers.AnswerError as exc:
-        raise ExchangeError(404, "Not Found", exc.detail) from None
-    if not body or PRESENTATION not in body:
-        if request.answered:
-            raise ExchangeError(409, "Conflict", answers.REPLAY)
-        if now >= request.expected.expires_at:
-            raise ExchangeError(410, "Gone", "this presentation request has expired; ask the verifier for a new one")
-        return presentation_request(base_url, token, request)
-    try:
-        presentation = answers.admissible(body[PRESENTATION], PRESENTATION)
-        answers.answer(sessions, verifier, request, presentation, "vcapi", now)
-    except answers.AnswerError as exc:
-        if exc.kind == "replay":
-            raise ExchangeError(409, "Conflict", exc.detail, field=PRESENTATION) from None
-        raise ExchangeError(400, "Bad Request", exc.detail, field=exc.field) from None
+    completes (`{}`); its report is the employer's to read. Refusals are answers.AnswerError."""
+    request = answers.pending(sessions, token, base_url, protocol_domain="domain", now=now)
+    if PRESENTATION not in body:
+        return presentation_request(base_url, token, answers.still_open(request, now))
+    answers.answer(sessions, verifier, request, answers.admissible(body[PRESENTATION], PRESENTATION), "vcapi", now)
     return {}
