@@ -23,7 +23,9 @@ from issuer.api.problems import problem
 
 bp = Blueprint("throttle", __name__)
 
-PUBLIC_VERIFICATION = ("vcapi.verify_credential_view", "vcapi.verify_presentation_view", "verify_page.verify_submit")
+PUBLIC_VERIFICATION = ("vcapi.verify_credential_view", "vcapi.verify_presentation_view", "verify_page.verify_submit",
+                       # A wallet's answer to a presentation request is verified too (issuer.presentation).
+                       "presentation.direct_post", "presentation.exchange")
 
 
 class Throttle:
