@@ -35,7 +35,8 @@ def test_a_record_lists_each_credential_by_name_with_its_checks(ny, client):  # 
     for position, ((state, words), name) in enumerate(zip(held, names), 1):
         assert state == "valid" and words.startswith(f"Verified {position}. {name}")
         # Each credential's own checks, in words.
-        for check in ("proof", "issuer", "dates", "status"):
+        for check in ("Signature (proof)", "issuer", "dates", "Not revoked or suspended (status)",
+                      "Framework alignment (framework)"):
             assert f"Passed {check}" in words, (check, words)
 
     changed, tampered = _tampered(record)
@@ -46,7 +47,7 @@ def test_a_record_lists_each_credential_by_name_with_its_checks(ny, client):  # 
     held = _held(response)
     [(state, words)] = [h for h in held if h[0] != "valid"]
     assert state == "invalid" and "3. Not authentic: claims to be" in words and "(with honours)" in words
-    assert "Failed proof" in words
+    assert "Failed Signature (proof)" in words
     assert sum(1 for s, _ in held if s == "valid") == len(credentials) - 1
 
 
@@ -60,11 +61,11 @@ def test_a_presentation_lists_each_credential(client, services):
     assert "Verified: the presentation and every credential in it." in page
     # Unsigned: the holder is not taken at its word.
     assert "Presented by not proven: the presentation is not signed by its holder" in page
-    assert "Not checked proof an unsigned presentation" in page
+    assert "Not checked Signature (proof) an unsigned presentation" in page
     held = _held(response)
     assert [state for state, _ in held] == ["valid", "valid"]
     assert held[0][1].startswith("Verified 1. Work process A: Workplace Orientation")
-    assert "Awarded to Ana Lopez" in held[0][1] and "Passed status" in held[0][1]
+    assert "Awarded to Ana Lopez" in held[0][1] and "Passed Not revoked or suspended (status)" in held[0][1]
     assert held[1][1].startswith("Verified 2. ") and "Bea Park" in held[1][1]
 
     # A credential that is not what it was: named as not authentic, the presentation not verified.

@@ -35,6 +35,7 @@ class AskInput:
     kind: str
     code: str
     label: str
+    field: str      # the form field the code came from
 
 
 FIELD_LABELS = {"kind": "What to ask for", "occupation": "Occupation", "onet_code": "O*NET-SOC code",
@@ -81,7 +82,7 @@ def read_ask(form, known: Choices) -> AskInput:
         title = dict(known.programs).get(program)
         if title is None:
             raise FormError("program", "choose one of the programs in the list")
-        return AskInput(kind, program, f"any credential from the program “{title}” ({program})")
+        return AskInput(kind, program, f"any credential from the program “{title}” ({program})", "program")
     typed = _field(form, "onet_code")
     code = typed or _field(form, "occupation")
     if not ONET_SOC.fullmatch(code):
@@ -90,4 +91,4 @@ def read_ask(form, known: Choices) -> AskInput:
                         if code else "choose an occupation or type its O*NET-SOC code")
     title = known.occupation_title(code)
     label = f"a completed apprenticeship in O*NET-SOC {code}" + (f" ({title})" if title else "")
-    return AskInput(kind, code, label)
+    return AskInput(kind, code, label, "onet_code" if typed else "occupation")

@@ -23,7 +23,9 @@ from issuer.api.problems import problem
 
 bp = Blueprint("throttle", __name__)
 
-PUBLIC_VERIFICATION = ("vcapi.verify_credential_view", "vcapi.verify_presentation_view", "verify_page.verify_submit")
+PUBLIC_VERIFICATION = ("vcapi.verify_credential_view", "vcapi.verify_presentation_view", "verify_page.verify_submit",
+                       # Each press makes a request row (issuer.presentation).
+                       "verify_requests.create_request")
 
 
 class Throttle:

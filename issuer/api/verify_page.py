@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from issuer.api import ask_form
 from issuer.api.pages import state_of
 from issuer.api.context import services as _services
-from issuer.api.verification_views import LABELS, authentic, held_from_result
+from issuer.api.verification_views import LABELS, TITLES, authentic, held_from_result
 from issuer.db import session_scope
 from issuer.issuance.models import IssuedCredential
 from issuer.verify.budget import MAX_JSON_DEPTH, is_record, json_depth
@@ -40,7 +40,7 @@ def render_page(status: int = 200, **context) -> Response:
     with session_scope(services.sessions) as session:
         known = ask_form.choices(session)
     html = render_template("verify.html", service_name=services.config.service_name, labels=LABELS,
-                           base_url=services.config.base_url, choices=known, **context)
+                           titles=TITLES, base_url=services.config.base_url, choices=known, **context)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
