@@ -1,0 +1,71 @@
+"""Wallet-facing doors of the verifier that asks (issuer.presentation): the OpenID4VP 1.0 Request
+Object and direct_post response endpoint, and the VC-API exchange the Learner Credential Wallet
+answers. Unauthenticated by design: each call is authorized by the wallet's token (in the path,
+or as OpenID4VP `state`), which a QR code or link carried; none can read a report."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from issuer.api.context import services as _services
+from issuer.api.jsonbody import json_object
+from issuer.api.problems import problem
+from issuer.presentation import answers, openid4vp, store, vcapi
+from issuer.verify.service import verifier_for
+
+bp = Blueprint("presentation", __name__)
+FORM = "application/x-www-form-urlencoded"
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _oauth_error(exc: openid4vp.OAuthError):
+    response = jsonify(exc.body())
+    response.status_code = exc.status
+    return _no_store(response)
+
+
+@bp.get(f"{openid4vp.REQUEST_PATH}<token>")
+def request_object(token):
+    services, now = _services(), store.now_utc()
+    base_url = services.config.base_url
+    try:
+        pending = answers.pending(services.sessions, token, base_url, protocol_domain="client_id", now=now)
+    except answers.AnswerError as exc:
+        return _no_store(problem(404, "Not Found", exc.detail))
+    if pending.answered:
+        return _no_store(problem(409, "Conflict", answers.REPLAY))
+    if now >= pending.expected.expires_at:
+        return _no_store(problem(410, "Gone", "this presentation request has expired; ask the verifier for a new one"))
+    signed = openid4vp.request_object(services.identity, base_url, token, pending, services.config.service_name, now)
+    return _no_store(current_app.response_class(signed, mimetype=f"application/{openid4vp.REQUEST_TYP}"))
+
+
+@bp.post(openid4vp.RESPONSE_PATH)
+def direct_post():
+    if request.mimetype != FORM:
+        return _oauth_error(openid4vp.OAuthError(f"the Authorization Response must be {FORM}"))
+    services = _services()
+    try:
+        openid4vp.receive(services.sessions, verifier_for(current_app), services.config.base_url,
+                          request.form.to_dict(), store.now_utc())
+    except openid4vp.OAuthError as exc:
+        return _oauth_error(exc)
+    # Section 8.2: processed, so 200; the verdict is the verifier's (the employer's page), not the wallet's.
+    return _no_store(jsonify({}))
+
+
+@bp.post(f"/workflows/{vcapi.WORKFLOW}/exchanges/<token>")
+def exchange(token):
+    services = _services()
+    # The Learner Credential Wallet opens an exchange with an empty object; some clients send nothing.
+    body = json_object() if request.get_data() else {}
+    try:
+        answer = vcapi.participate(services.sessions, verifier_for(current_app), services.config.base_url, token,
+                                   body, store.now_utc())
+    except vcapi.ExchangeError as exc:
+        return _no_store(problem(exc.status, exc.title, exc.detail, **({"field": exc.field} if exc.field else {})))
+    return _no_store(jsonify(answer))

@@ -1,0 +1,147 @@
+"""Verifying a wallet's answer: the request's own checks and holder binding, then every
+presented credential in full (issuer.verify), as one PresentationReport.
+
+Named checks, in the order a reader follows them:
+
+* `expiry`       the answer came before the request expired;
+* `replay`       it is the request's first answer (a later one is refused, the report kept);
+* `nonce`        the presentation's proof carries the request's nonce as its `challenge`;
+* `domain`       ... and the request's client_id (OpenID4VP) or origin (VC-API) as its `domain`;
+* `presentation` the presentation's proof verifies (proofPurpose authentication, signed by its
+                 holder; issuer.verify.presentation);
+* `holder`       the holder is a DID that signed it;
+* `subject`      every presented credential is about that DID (a CLR: the record and each
+                 credential in it), so the person presenting is the person it was issued to;
+* `asked`        a presented credential is what was asked for (the O*NET-SOC code of a
+                 completed apprenticeship, or the program);
+* `credentials`  every presented credential verifies: signature, issuer, dates, status,
+                 framework alignment..., each reported with its own checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from issuer.presentation.report import CredentialReport, PresentationReport, ReportCheck
+from issuer.presentation.store import OCCUPATION, Ask
+from issuer.verify.budget import is_record, record_credentials
+from issuer.verify.frameworks import COMPLETION
+from issuer.verify.result import FAIL, PASS, SKIPPED, VerificationResult
+from issuer.verify.summary import summarize
+from issuer.verify.vcdm import as_list
+
+ONET_SOC = "ext:ONetSOC"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the answer must carry, from the stored request."""
+    ask: Ask
+    nonce: str
+    domain: str
+    expires_at: datetime
+    base_url: str
+
+
+def _proof(presentation: dict) -> dict:
+    proofs = [p for p in as_list(presentation.get("proof")) if isinstance(p, dict)]
+    return proofs[0] if len(proofs) == 1 else {}
+
+
+def holder_of(presentation: dict) -> str | None:
+    """The holder the presentation names, else the DID of the key that signed it."""
+    holder = presentation.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder
+    if holder is None:
+        method = _proof(presentation).get("verificationMethod")
+        holder = method.split("#", 1)[0] if isinstance(method, str) else None
+    return holder if isinstance(holder, str) and holder.startswith("did:") else None
+
+
+def _matches(credential, ask: Ask, base_url: str) -> bool:
+    if not isinstance(credential, dict):
+        return False
+    if is_record(credential):
+        return any(_matches(inner, ask, base_url) for inner in record_credentials(credential))
+    for subject in as_list(credential.get("credentialSubject")):
+        achievement = subject.get("achievement") if isinstance(subject, dict) else None
+        if not isinstance(achievement, dict):
+            continue
+        if ask.kind == OCCUPATION:
+            codes = {a.get("targetCode") for a in as_list(achievement.get("alignment"))
+                     if isinstance(a, dict) and a.get("targetType") == ONET_SOC}
+            if achievement.get("achievementType") == COMPLETION and ask.code in codes:
+                return True
+        elif str(achievement.get("id", "")).startswith(f"{base_url}/programs/{ask.code}/"):
+            return True
+    return False
+
+
+def _subjects(credential) -> list[str | None]:
+    """Every subject id the credential (and, for a CLR, each credential in it) names."""
+    if not isinstance(credential, dict):
+        return [None]
+    named = [s.get("id") if isinstance(s, dict) else None for s in as_list(credential.get("credentialSubject"))]
+    if is_record(credential):
+        for inner in record_credentials(credential):
+            named += _subjects(inner)
+    return named or [None]
+
+
+def credential_report(result: VerificationResult) -> CredentialReport:
+    summary = summarize(result.credential)
+    return CredentialReport(
+        name=summary.get("name"), issuer=summary.get("issuer") or summary.get("issuerId"),
+        subject=summary.get("holder"), issued=summary.get("issued"), verified=result.verified,
+        checks=tuple(ReportCheck(c.name, c.outcome, c.message) for c in result.checks), id=summary.get("id"),
+        onet_soc=summary.get("onetSoc"), credentials=tuple(credential_report(r) for r in result.credentials))
+
+
+def report(verifier, presentation: dict, expected: Expected, protocol: str, now: datetime) -> PresentationReport:
+    """Verify `presentation` (parsed, within issuer.verify.budget) against `expected`."""
+    checks: list[ReportCheck] = []
+
+    def add(name: str, passed: bool | None, message: str) -> None:
+        checks.append(ReportCheck(name, SKIPPED if passed is None else PASS if passed else FAIL, message))
+
+    add("expiry", now < expected.expires_at,
+        f"answered at {now:%Y-%m-%d %H:%M:%S} UTC, before the request expired at {expected.expires_at:%H:%M:%S}"
+        if now < expected.expires_at else
+        f"the request expired at {expected.expires_at:%Y-%m-%d %H:%M:%S} UTC; the answer came at {now:%H:%M:%S}")
+    add("replay", True, "the first answer to this request (any later one is refused)")
+    proof = _proof(presentation)
+    challenge, domain = proof.get("challenge"), proof.get("domain")
+    add("nonce", challenge == expected.nonce, "the proof's challenge is this request's nonce"
+        if challenge == expected.nonce else f"the proof's challenge {str(challenge)[:80]!r} is not this request's nonce")
+    add("domain", domain == expected.domain, f"the proof's domain is {expected.domain}"
+        if domain == expected.domain else f"the proof's domain {str(domain)[:120]!r} is not {expected.domain}")
+    result = verifier.presentation(presentation, challenge=expected.nonce, domain=expected.domain)
+    signed = result.check("proof")
+    add("presentation", signed is not None and signed.outcome == PASS,
+        signed.message if signed is not None else "; ".join(f"{c.name}: {c.message}" for c in result.failed)
+        or "the presentation could not be read")
+    holder = holder_of(presentation)
+    bound = holder is not None and signed is not None and signed.outcome == PASS
+    add("holder", bound, f"the presentation is signed by its holder {holder}" if bound else
+        "the presentation names no holder DID that signed it" if holder is None else
+        f"the presentation's holder {holder} is not shown to have signed it")
+    credentials = [r.credential for r in result.credentials]
+    if not credentials:
+        add("subject", False, "the presentation holds no credential")
+        add("asked", False, f"no credential was presented; asked for {expected.ask.label}")
+        add("credentials", False, "the presentation holds no credential")
+        return PresentationReport.of(protocol, holder, checks, [], now.isoformat())
+    others = sorted({str(s) for c in credentials for s in _subjects(c) if s != holder})
+    add("subject", holder is not None and not others,
+        f"every credential was issued to the holder {holder}" if holder is not None and not others else
+        "the credentials cannot be bound to a holder" if holder is None else
+        f"not issued to the holder {holder}: a credential names {', '.join(o[:80] for o in others[:3])}")
+    asked = any(_matches(c, expected.ask, expected.base_url) for c in credentials)
+    add("asked", asked, f"a presented credential is {expected.ask.label}" if asked
+        else f"no presented credential is {expected.ask.label}")
+    failing = [position for position, r in enumerate(result.credentials, 1) if not r.verified]
+    add("credentials", not failing, f"all {len(credentials)} credential(s) verified" if not failing else
+        f"credential(s) {', '.join(map(str, failing))} of {len(credentials)} did not verify: see each one's checks")
+    return PresentationReport.of(protocol, holder, checks, [credential_report(r) for r in result.credentials],
+                                 now.isoformat())

@@ -1,0 +1,166 @@
+"""An employer asks a wallet, through OpenID4VP 1.0 (tests/wallet_support.py plays the wallet):
+the answer is verified with holder binding, and each way it can be wrong fails a named check."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from issuer.db import session_scope
+from issuer.presentation import service, store
+from issuer.presentation.models import PresentationRequest
+from issuer.presentation.service import Ask
+
+from wallet_support import BASE, Wallet
+
+PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
+OCCUPATION = Ask("occupation", "43-4051.00", "a completed apprenticeship in O*NET-SOC 43-4051.00")
+
+
+def _create(services, ask=PROGRAM) -> service.Created:
+    with session_scope(services.sessions) as session:
+        return service.create(session, BASE, ask)
+
+
+def _view(services, created, **options) -> service.RequestView:
+    with session_scope(services.sessions) as session:
+        return service.view(session, created.handle, **options)
+
+
+def _outcomes(report) -> dict:
+    return {c.name: c.outcome for c in report.checks}
+
+
+@pytest.fixture
+def wallet(client):
+    return Wallet(client)
+
+
+@pytest.fixture
+def held(wallet, issued):
+    return wallet.receive(issued)
+
+
+def test_the_wallet_answers_and_the_answer_is_verified_with_holder_binding(services, wallet, held):
+    created = _create(services)
+    claims, response = wallet.answer_openid4vp(created.oid4vp_uri, [held])
+    assert response.status_code == 200, response.get_json()
+    assert claims["client_metadata"]["vp_formats_supported"]["ldp_vc"]["cryptosuite_values"]
+    assert claims["client_metadata"]["client_name"]
+    view = _view(services, created)
+    assert view.state == "answered"
+    report = view.report
+    assert report.verified, report.to_json()
+    assert (report.protocol, report.holder) == ("openid4vp", wallet.did)
+    assert _outcomes(report) == {"expiry": "pass", "replay": "pass", "nonce": "pass", "domain": "pass",
+                                 "presentation": "pass", "holder": "pass", "subject": "pass", "asked": "pass",
+                                 "credentials": "pass"}
+    [credential] = report.credentials
+    assert credential.verified and credential.id == held["id"] and credential.onet_soc == "43-4051.00"
+    names = {c.name for c in credential.checks}
+    assert {"proof", "issuer", "dates", "status", "framework"} <= names, names
+    # What is kept is the report, never the presentation or the credential (nor any signature of them).
+    with session_scope(services.sessions) as session:
+        [row] = session.scalars(select(PresentationRequest).where(
+            PresentationRequest.handle_hash == store.digest(created.handle))).all()
+        kept = json.dumps([getattr(row, c.name) for c in PresentationRequest.__table__.columns], default=str)
+    assert held["proof"]["proofValue"] not in kept and "proofValue" not in kept
+    assert held["credentialSubject"]["achievement"]["id"] not in kept
+
+
+def test_a_replayed_response_is_refused_and_the_report_is_unchanged(services, wallet, held):
+    created = _create(services)
+    claims, first = wallet.answer_openid4vp(created.oid4vp_uri, [held])
+    assert first.status_code == 200
+    before = _view(services, created).report
+    form = {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]}
+    again = wallet.post_response(claims, form)
+    assert again.status_code == 400
+    body = again.get_json()
+    assert body["error"] == "invalid_request" and body["error_description"].startswith("replay:")
+    assert _view(services, created).report == before
+    # The request object is not served again either.
+    assert wallet.client.get(claims["response_uri"].replace(BASE, "").replace("response", "requests/")
+                             + claims["state"]).status_code == 409
+
+
+def test_a_wrong_nonce_fails_the_nonce_check(services, wallet, held):
+    created = _create(services)
+    _, response = wallet.answer_openid4vp(created.oid4vp_uri, [held], nonce="a-nonce-of-another-request")
+    assert response.status_code == 200
+    report = _view(services, created).report
+    assert not report.verified
+    assert report.check("nonce").outcome == "fail"
+    assert report.check("presentation").outcome == "fail"
+    assert report.check("subject").outcome == "pass"
+
+
+def test_a_wrong_domain_fails_the_domain_check(services, wallet, held):
+    created = _create(services)
+    wallet.answer_openid4vp(created.oid4vp_uri, [held], domain="https://issuer.example")
+    report = _view(services, created).report
+    assert report.check("domain").outcome == "fail" and not report.verified
+
+
+def test_another_holders_credential_fails_the_subject_check(client, services, issued, wallet):
+    someone = Wallet(client)
+    theirs = someone.receive(issued)
+    created = _create(services)
+    _, response = wallet.answer_openid4vp(created.oid4vp_uri, [theirs])
+    assert response.status_code == 200
+    report = _view(services, created).report
+    assert not report.verified
+    assert report.check("subject").outcome == "fail" and someone.did in report.check("subject").message
+    # Everything else about the answer is sound: the failure is the binding, by name.
+    assert [c.name for c in report.failed] == ["subject"]
+
+
+def test_presenting_as_someone_else_fails_the_holder_check(services, wallet, held):
+    created = _create(services)
+    wallet.answer_openid4vp(created.oid4vp_uri, [held], holder="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    report = _view(services, created).report
+    assert report.check("presentation").outcome == "fail" and report.check("holder").outcome == "fail"
+
+
+def test_an_expired_request_fails_the_expiry_check(services, wallet, held, monkeypatch):
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    later = store.now_utc() + store.TTL + timedelta(seconds=5)
+    monkeypatch.setattr(store, "now_utc", lambda: later)
+    response = wallet.post_response(claims, {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]})
+    assert response.status_code == 200
+    report = _view(services, created, now=later).report
+    assert not report.verified and [c.name for c in report.failed] == ["expiry"]
+    # The late answer was the one answer: the request object is not served again.
+    assert wallet.client.get(f"/openid4vp/requests/{claims['state']}").status_code == 409
+
+
+def test_the_credential_must_be_what_was_asked(services, wallet, held):
+    """A work-process credential is from the program, but it is no completed apprenticeship."""
+    created = _create(services, OCCUPATION)
+    claims, _ = wallet.answer_openid4vp(created.oid4vp_uri, [held])
+    [query] = claims["dcql_query"]["credentials"]
+    assert {"id": "onet_soc", "path": ["credentialSubject", "achievement", "alignment", None, "targetCode"],
+            "values": ["43-4051.00"]} in query["claims"]
+    report = _view(services, created).report
+    assert [c.name for c in report.failed] == ["asked"]
+
+
+def test_a_wallet_that_declines_is_reported(services, wallet):
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    response = wallet.post_response(claims, {"error": "access_denied", "state": claims["state"]})
+    assert response.status_code == 200
+    report = _view(services, created).report
+    assert not report.verified and report.check("wallet").outcome == "fail"
+
+
+def test_an_unknown_or_expired_request_uri_is_refused(client, services, monkeypatch):
+    assert client.get("/openid4vp/requests/no-such-request").status_code == 404
+    created = _create(services)
+    token = created.oid4vp_uri.rsplit("%2F", 1)[-1]
+    monkeypatch.setattr(store, "now_utc", lambda: store.datetime.now(store.timezone.utc) + store.TTL)
+    assert client.get(f"/openid4vp/requests/{token}").status_code == 410
