@@ -12,28 +12,37 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", entities.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
+VOID = ("br", "input", "img", "meta", "link", "hr", "col", "source", "wbr")
+
+
 class _Items(HTMLParser):
-    """The text of each element with a given class (nested elements of that class not expected)."""
+    """The text of each element with a given class; an element of that class inside another is
+    an item of its own, and its words count for both."""
 
     def __init__(self, cls: str):
         super().__init__()
-        self.cls, self.depth, self.items, self.attrs = cls, 0, [], []
+        self.cls, self.open, self.items, self.attrs = cls, [], [], []   # open: [index, depth]
 
     def handle_starttag(self, tag, attrs):
-        if self.depth:
-            self.depth += tag not in ("br", "input", "img", "meta", "link", "hr")
-        elif self.cls in (dict(attrs).get("class") or "").split():
-            self.depth = 1
+        if tag in VOID:
+            return
+        for entry in self.open:
+            entry[1] += 1
+        if self.cls in (dict(attrs).get("class") or "").split():
+            self.open.append([len(self.items), 1])
             self.items.append("")
             self.attrs.append(dict(attrs))
 
     def handle_endtag(self, tag):
-        if self.depth:
-            self.depth -= 1
+        if tag in VOID:
+            return
+        for entry in self.open:
+            entry[1] -= 1
+        self.open = [entry for entry in self.open if entry[1] > 0]
 
     def handle_data(self, data):
-        if self.depth:
-            self.items[-1] += " " + data
+        for index, _ in self.open:
+            self.items[index] += " " + data
 
 
 def items(html: str, cls: str) -> list[tuple[dict, str]]:

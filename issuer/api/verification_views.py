@@ -24,9 +24,10 @@ LABELS = {"pass": "Passed", "warning": "Check this", "fail": "Failed", "skipped"
 # checks are the verifier's (issuer.verify); request checks are issuer.presentation's.
 TITLES = {"proof": "Signature", "status": "Not revoked or suspended", "framework": "Framework alignment",
           "credentials": "Credentials held",
-          "expiry": "Answered in time", "replay": "Answered once", "nonce": "Nonce (this request's)",
-          "domain": "Domain (this verifier)", "presentation": "Holder binding: signed by the holder",
-          "subject": "Holder binding: issued to the holder", "asked": "What was asked for"}
+          "wallet": "The wallet's answer", "expiry": "Answered in time", "replay": "Answered once",
+          "nonce": "Nonce (this request's)", "domain": "Domain (this verifier)", "presentation": "Presentation signed",
+          "holder": "Holder binding: signed by the holder", "subject": "Holder binding: issued to the holder",
+          "asked": "What was asked for"}
 STORED = (f"Stored by this service: only this verification result, deleted {RETENTION.total_seconds() / 3600:g} "
           "hours after the request was made. Not stored: the presentation, the credentials in it, or anything "
           "else the wallet sent.")
