@@ -4,8 +4,12 @@ the answer is verified with holder binding, and each way it can be wrong fails a
 from __future__ import annotations
 
 import json
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import jwt as pyjwt
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +17,10 @@ from issuer.db import session_scope
 from issuer.presentation import service, store
 from issuer.presentation.models import PresentationRequest
 from issuer.presentation.service import Ask
+from issuer.sponsors.services import create_sponsor
 
+from delivery_support import Issued
+from test_programs_e2e import _csv, _rows_to_complete
 from wallet_support import BASE, Wallet
 
 PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
@@ -120,7 +127,8 @@ def test_another_holders_credential_fails_the_subject_check(client, services, is
 
 def test_presenting_as_someone_else_fails_the_holder_check(services, wallet, held):
     created = _create(services)
-    wallet.answer_openid4vp(created.oid4vp_uri, [held], holder="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    someone = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    wallet.answer_openid4vp(created.oid4vp_uri, [held], holder=someone)
     report = _view(services, created).report
     assert report.check("presentation").outcome == "fail" and report.check("holder").outcome == "fail"
 
@@ -164,3 +172,59 @@ def test_an_unknown_or_expired_request_uri_is_refused(client, services, monkeypa
     token = created.oid4vp_uri.rsplit("%2F", 1)[-1]
     monkeypatch.setattr(store, "now_utc", lambda: store.datetime.now(store.timezone.utc) + store.TTL)
     assert client.get(f"/openid4vp/requests/{token}").status_code == 410
+
+
+def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    form = {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]}
+    barrier = threading.Barrier(4)
+
+    def answer(_):
+        client = app.test_client()
+        barrier.wait()
+        return client.post("/openid4vp/response", data=form, content_type="application/x-www-form-urlencoded")
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(answer, range(4)))
+    assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
+    assert all(r.get_json()["error_description"].startswith("replay:") for r in responses if r.status_code == 400)
+    assert _view(services, created).report.verified
+
+
+def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, wallet):
+    keystore = services.identity.keystore
+    ed25519 = keystore.active("Ed25519")
+    data = json.loads(ed25519.path.read_text())
+    ed25519.path.write_text(json.dumps({**data, "status": "retired"}))
+    keystore.generate("P-256")
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)   # verified against the did:web document
+    assert claims["client_id"] == "decentralized_identifier:did:web:issuer.example"
+    header = pyjwt.get_unverified_header(wallet.client.get(claims["response_uri"].replace(BASE, "").replace(
+        "response", "requests/") + claims["state"]).get_data(as_text=True))
+    assert header["alg"] == "ES256" and header["kid"].startswith("did:web:issuer.example#")
+
+
+def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, services, wallet, tmp_path):
+    """The apprentice of a sponsor completes ny-csr (imported as a sponsor would), takes the
+    completion credential into the wallet, and answers "a completed apprenticeship in 43-4051.00"."""
+    with session_scope(services.sessions) as session:
+        sponsor, api_key = create_sponsor(session, f"Acme Contact Centers {uuid.uuid4().hex[:8]}", ["ny-csr"])
+        name = sponsor.name
+    program = json.loads(cli("programs", "show", "ny-csr", "--json").output)
+    path = tmp_path / "progress.csv"
+    path.write_text(_csv(_rows_to_complete(program)))
+    assert cli("import", path, "--json", "--sponsor", name).exit_code == 0
+    listed = [json.loads(line) for line in cli("credentials", "list", "--json", "--sponsor", name).output.splitlines()]
+    [completion] = [c for c in listed if c["credentialSubject"]["achievement"]["achievementType"]
+                    == "ApprenticeshipCertificate"]
+    held = wallet.receive(Issued(completion["id"], completion, {"Authorization": f"Bearer {api_key}"}, "", ""))
+    created = _create(services, OCCUPATION)
+    wallet.answer_openid4vp(created.oid4vp_uri, [held])
+    report = _view(services, created).report
+    assert report.verified, [c for c in report.checks if c.outcome != "pass"]
+    assert report.check("asked").message == "a presented credential is " + OCCUPATION.label
+    [credential] = report.credentials
+    assert credential.onet_soc == "43-4051.00"
+    assert {c.name: c.outcome for c in credential.checks}["framework"] == "pass"

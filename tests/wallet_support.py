@@ -29,12 +29,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt as pyjwt
 
-from issuer.proofs import data_integrity
+from issuer.proofs import data_integrity, ld, multibase
 from issuer.proofs.did import Resolver, did_key_for, did_key_vm
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PrivateKey
 from issuer.proofs.ld import VC_V2
 
 BASE = "https://issuer.example"
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
 REQUEST_TYP = "oauth-authz-req+jwt"
 STATIC_AUDIENCE = "https://self-issued.me/v2"
 DID_PREFIX = "decentralized_identifier:"
@@ -85,6 +87,21 @@ class Wallet:
         return data_integrity.sign(unsigned, self.key, verification_method=did_key_vm(self.key.public()),
                                    proof_purpose="authentication", challenge=challenge, domain=domain)
 
+    def lcw_presentation(self, credentials: list[dict], *, challenge: str, domain: str) -> dict:
+        """As the Learner Credential Wallet signs a presentation: Ed25519Signature2020 (whose
+        signature is eddsa-rdfc-2022's over the proof options with the document's context), with
+        the suite's context after the VCDM context. LCW signs its DIDAuth over VCDM 1.1
+        (tests/test_exchanges.py); a presentation holding a VCDM 2.0 credential must itself be
+        VCDM 2.0 (a 1.1 one cannot embed it: the two contexts protect the same terms differently)."""
+        unsigned = {"@context": [VC_V2 if credentials else VC_V1, ED25519_2020], "type": ["VerifiablePresentation"],
+                    "holder": self.did, "verifiableCredential": credentials}
+        proof = {"type": "Ed25519Signature2020", "created": "2026-12-06T08:00:00Z",
+                 "verificationMethod": did_key_vm(self.key.public()), "proofPurpose": "authentication",
+                 "challenge": challenge, "domain": domain}
+        data = data_integrity.hash_data("eddsa-rdfc-2022", unsigned, {**proof, "@context": unsigned["@context"]},
+                                        ld.default_loader())
+        return {**unsigned, "proof": {**proof, "proofValue": multibase.encode_base58btc(self.key.sign(data))}}
+
     # -- OpenID4VP 1.0 ---------------------------------------------------------------------------
 
     def _verifier_key(self, kid: str, client_did: str):
@@ -115,7 +132,8 @@ class Wallet:
         if not client_id.startswith(DID_PREFIX):
             raise WalletRefused(f"this wallet trusts only the {DID_PREFIX} prefix, not {client_id}")
         key = self._verifier_key(header.get("kid", ""), client_id[len(DID_PREFIX):])
-        claims = pyjwt.decode(token, key.cryptography_key(), algorithms=["EdDSA"], audience=STATIC_AUDIENCE)
+        claims = pyjwt.decode(token, key.cryptography_key(), algorithms=["EdDSA", "ES256", "ES384"],
+                              audience=STATIC_AUDIENCE)
         if claims.get("client_id") != client_id:
             raise WalletRefused("the Request Object's client_id is not the link's")
         if (claims.get("response_type"), claims.get("response_mode")) != ("vp_token", "direct_post"):
@@ -147,12 +165,15 @@ class Wallet:
 
     # -- the VC-API exchange, as the Learner Credential Wallet answers a verifier ----------------
 
-    def answer_vcapi(self, deep_link: str, credentials: list[dict], *, challenge: str | None = None):
+    def answer_vcapi(self, deep_link: str, credentials: list[dict], *, challenge: str | None = None,
+                     lcw: bool = True):
+        """(the VerifiablePresentationRequest, the answer's response); `lcw` signs as LCW does."""
         url = _path(lcw_exchange_url(deep_link))
         opened = self.client.post(url, json={})
         assert opened.status_code == 200, opened.get_json()
         vpr = opened.get_json()["verifiablePresentationRequest"]
         assert [q["type"] for q in vpr["query"]] == ["QueryByExample", "DIDAuthentication"]
         endpoint = _path(vpr["interact"]["service"][0]["serviceEndpoint"])
-        presentation = self.presentation(credentials, challenge=challenge or vpr["challenge"], domain=vpr["domain"])
+        sign = self.lcw_presentation if lcw else self.presentation
+        presentation = sign(credentials, challenge=challenge or vpr["challenge"], domain=vpr["domain"])
         return vpr, self.client.post(endpoint, json={"verifiablePresentation": presentation})

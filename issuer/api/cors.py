@@ -16,7 +16,7 @@ from flask import Blueprint, request
 bp = Blueprint("cors", __name__)
 
 OPEN = re.compile(r"/(\.well-known/.*|sponsors/[^/]+/did\.json|status/.*|frameworks/.*|programs/.*|oid4vci/.*"
-                  r"|workflows/.*|claim/.*|credentials/verify|presentations/verify)")
+                  r"|openid4vp/.*|workflows/.*|claim/.*|credentials/verify|presentations/verify)")
 # A credential's public page (its JSON by content negotiation) is open to reading only.
 READ_ONLY = re.compile(r"/credentials/[^/]+")
 

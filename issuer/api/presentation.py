@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from issuer.api.context import services as _services
 from issuer.api.jsonbody import json_object
 from issuer.api.problems import problem
+from issuer.errors import KeyError_
 from issuer.presentation import answers, openid4vp, store, vcapi
 from issuer.verify.service import verifier_for
 
@@ -40,7 +41,11 @@ def request_object(token):
         return _no_store(problem(409, "Conflict", answers.REPLAY))
     if now >= pending.expected.expires_at:
         return _no_store(problem(410, "Gone", "this presentation request has expired; ask the verifier for a new one"))
-    signed = openid4vp.request_object(services.identity, base_url, token, pending, services.config.service_name, now)
+    try:
+        signed = openid4vp.request_object(services.identity, base_url, token, pending, services.config.service_name,
+                                          now)
+    except KeyError_ as exc:
+        return _no_store(problem(503, "Service Unavailable", f"the verifier cannot sign its request: {exc}"))
     return _no_store(current_app.response_class(signed, mimetype=f"application/{openid4vp.REQUEST_TYP}"))
 
 

@@ -27,7 +27,7 @@ from issuer.presentation.report import CredentialReport, PresentationReport, Rep
 from issuer.presentation.store import OCCUPATION, Ask
 from issuer.verify.budget import is_record, record_credentials
 from issuer.verify.frameworks import COMPLETION
-from issuer.verify.result import FAIL, PASS, SKIPPED, VerificationResult
+from issuer.verify.result import FAIL, PASS, VerificationResult
 from issuer.verify.summary import summarize
 from issuer.verify.vcdm import as_list
 
@@ -98,50 +98,65 @@ def credential_report(result: VerificationResult) -> CredentialReport:
         onet_soc=summary.get("onetSoc"), credentials=tuple(credential_report(r) for r in result.credentials))
 
 
-def report(verifier, presentation: dict, expected: Expected, protocol: str, now: datetime) -> PresentationReport:
-    """Verify `presentation` (parsed, within issuer.verify.budget) against `expected`."""
-    checks: list[ReportCheck] = []
+def _check(name: str, passed: bool, message: str) -> ReportCheck:
+    return ReportCheck(name, PASS if passed else FAIL, message)
 
-    def add(name: str, passed: bool | None, message: str) -> None:
-        checks.append(ReportCheck(name, SKIPPED if passed is None else PASS if passed else FAIL, message))
 
-    add("expiry", now < expected.expires_at,
-        f"answered at {now:%Y-%m-%d %H:%M:%S} UTC, before the request expired at {expected.expires_at:%H:%M:%S}"
-        if now < expected.expires_at else
-        f"the request expired at {expected.expires_at:%Y-%m-%d %H:%M:%S} UTC; the answer came at {now:%H:%M:%S}")
-    add("replay", True, "the first answer to this request (any later one is refused)")
+def _request_checks(presentation: dict, expected: Expected, now: datetime) -> list[ReportCheck]:
+    """`expiry`, `replay`, `nonce` and `domain`: the answer is to this request, in time."""
+    deadline = expected.expires_at
     proof = _proof(presentation)
     challenge, domain = proof.get("challenge"), proof.get("domain")
-    add("nonce", challenge == expected.nonce, "the proof's challenge is this request's nonce"
-        if challenge == expected.nonce else f"the proof's challenge {str(challenge)[:80]!r} is not this request's nonce")
-    add("domain", domain == expected.domain, f"the proof's domain is {expected.domain}"
-        if domain == expected.domain else f"the proof's domain {str(domain)[:120]!r} is not {expected.domain}")
-    result = verifier.presentation(presentation, challenge=expected.nonce, domain=expected.domain)
+    return [
+        _check("expiry", now < deadline, f"answered at {now:%Y-%m-%d %H:%M:%S} UTC, before the request expired at "
+               f"{deadline:%H:%M:%S}" if now < deadline else
+               f"the request expired at {deadline:%Y-%m-%d %H:%M:%S} UTC; the answer came at {now:%H:%M:%S}"),
+        # Stored only if no answer was stored before it (issuer.presentation.store.record_answer).
+        _check("replay", True, "the first answer to this request (any later one is refused)"),
+        _check("nonce", challenge == expected.nonce, "the proof's challenge is this request's nonce"
+               if challenge == expected.nonce else
+               f"the proof's challenge {str(challenge)[:80]!r} is not this request's nonce"),
+        _check("domain", domain == expected.domain, f"the proof's domain is {expected.domain}"
+               if domain == expected.domain else f"the proof's domain {str(domain)[:120]!r} is not {expected.domain}"),
+    ]
+
+
+def _binding_checks(presentation: dict, result: VerificationResult, expected: Expected
+                    ) -> tuple[str | None, list[ReportCheck]]:
+    """(the holder, `presentation`, `holder`, `subject`, `asked` and `credentials`)."""
     signed = result.check("proof")
-    add("presentation", signed is not None and signed.outcome == PASS,
-        signed.message if signed is not None else "; ".join(f"{c.name}: {c.message}" for c in result.failed)
-        or "the presentation could not be read")
+    unread = "; ".join(f"{c.name}: {c.message}" for c in result.failed) or "the presentation could not be read"
+    checks = [_check("presentation", signed is not None and signed.outcome == PASS,
+                     signed.message if signed else unread)]
     holder = holder_of(presentation)
-    bound = holder is not None and signed is not None and signed.outcome == PASS
-    add("holder", bound, f"the presentation is signed by its holder {holder}" if bound else
-        "the presentation names no holder DID that signed it" if holder is None else
-        f"the presentation's holder {holder} is not shown to have signed it")
+    bound = holder is not None and checks[0].outcome == PASS
+    checks.append(_check("holder", bound, f"the presentation is signed by its holder {holder}" if bound else
+                         "the presentation names no holder DID that signed it" if holder is None else
+                         f"the presentation's holder {holder} is not shown to have signed it"))
     credentials = [r.credential for r in result.credentials]
     if not credentials:
-        add("subject", False, "the presentation holds no credential")
-        add("asked", False, f"no credential was presented; asked for {expected.ask.label}")
-        add("credentials", False, "the presentation holds no credential")
-        return PresentationReport.of(protocol, holder, checks, [], now.isoformat())
+        return holder, checks + [_check(name, False, "the presentation holds no credential")
+                                 for name in ("subject", "asked", "credentials")]
     others = sorted({str(s) for c in credentials for s in _subjects(c) if s != holder})
-    add("subject", holder is not None and not others,
-        f"every credential was issued to the holder {holder}" if holder is not None and not others else
-        "the credentials cannot be bound to a holder" if holder is None else
-        f"not issued to the holder {holder}: a credential names {', '.join(o[:80] for o in others[:3])}")
+    checks.append(_check("subject", holder is not None and not others,
+                         f"every credential was issued to the holder {holder}" if holder is not None and not others
+                         else "the credentials cannot be bound to a holder" if holder is None else
+                         f"not issued to the holder {holder}: a credential names "
+                         + ", ".join(o[:80] for o in others[:3])))
     asked = any(_matches(c, expected.ask, expected.base_url) for c in credentials)
-    add("asked", asked, f"a presented credential is {expected.ask.label}" if asked
-        else f"no presented credential is {expected.ask.label}")
-    failing = [position for position, r in enumerate(result.credentials, 1) if not r.verified]
-    add("credentials", not failing, f"all {len(credentials)} credential(s) verified" if not failing else
-        f"credential(s) {', '.join(map(str, failing))} of {len(credentials)} did not verify: see each one's checks")
-    return PresentationReport.of(protocol, holder, checks, [credential_report(r) for r in result.credentials],
-                                 now.isoformat())
+    checks.append(_check("asked", asked, f"a presented credential is {expected.ask.label}" if asked
+                         else f"no presented credential is {expected.ask.label}"))
+    failing = [str(position) for position, r in enumerate(result.credentials, 1) if not r.verified]
+    checks.append(_check("credentials", not failing, f"all {len(credentials)} credential(s) verified" if not failing
+                         else f"credential(s) {', '.join(failing)} of {len(credentials)} did not verify: see each "
+                         "one's checks"))
+    return holder, checks
+
+
+def report(verifier, presentation: dict, expected: Expected, protocol: str, now: datetime) -> PresentationReport:
+    """Verify `presentation` (parsed, within issuer.verify.budget) against `expected`; `verifier`
+    is issuer.verify.service.Verifier (its proof check uses the expected nonce and domain too)."""
+    result = verifier.presentation(presentation, challenge=expected.nonce, domain=expected.domain)
+    holder, binding = _binding_checks(presentation, result, expected)
+    return PresentationReport.of(protocol, holder, _request_checks(presentation, expected, now) + binding,
+                                 [credential_report(r) for r in result.credentials], now.isoformat())

@@ -46,6 +46,7 @@ REQUEST_TYP = "oauth-authz-req+jwt"
 # not discover (static discovery).
 STATIC_AUDIENCE = "https://self-issued.me/v2"
 QUERY_ID = "apprenticeship"
+SIGNING_FAMILIES = ("Ed25519", "P-256", "P-384")
 VP_TOKEN, STATE, ERROR = "vp_token", "state", "error"
 MAX_PARAMETER = 200
 # Appendix B.1.1: `type_values` are the fully expanded type IRIs (after applying @context).
@@ -115,7 +116,10 @@ def client_metadata(service_name: str) -> dict:
 def request_object(identity, base_url: str, token: str, request: answers.Pending, service_name: str,
                    now: datetime) -> str:
     """The signed Request Object served at request_uri."""
-    key = identity.signing_key("Ed25519")     # as the service's did:web: kid is a DID URL of its document
+    # As the service's did:web, so the kid is a DID URL of its document: EdDSA, or ES256/ES384 where
+    # the operator keeps only an EC key.
+    family = next((f for f in SIGNING_FAMILIES if identity.keystore.active(f) is not None), SIGNING_FAMILIES[0])
+    key = identity.signing_key(family)
     expected = request.expected
     claims = {
         "iss": client_id(base_url), "aud": STATIC_AUDIENCE, "iat": int(now.timestamp()),
@@ -168,9 +172,9 @@ def receive(sessions, verifier, base_url: str, form: dict, now: datetime) -> Pre
     state = _text(form, STATE)
     if len(state) > MAX_PARAMETER:
         raise OAuthError("state is not one this verifier issued", STATE)
+    request = pending(sessions, base_url, state, now)
     error = _text(form, ERROR, required=False)
     presentation = None if error is not None else _presentation(_text(form, VP_TOKEN))
-    request = pending(sessions, base_url, state, now)
     try:
         if error is not None:
             return answers.declined(sessions, request, "openid4vp", error[:MAX_PARAMETER], now)

@@ -1,0 +1,67 @@
+"""A CLR 2.0 record presented to a verifier that asks: holder binding covers the record's subject
+and every credential in it, and the record answers an ask when a credential in it does."""
+
+from __future__ import annotations
+
+import pytest
+
+from issuer.credentials import clr
+from issuer.credentials.openbadge import Achievement, Alignment, IssuerProfile, Recipient
+from issuer.db import session_scope
+from issuer.presentation import service
+from issuer.presentation.service import Ask
+
+from verify_support import sign
+from wallet_support import BASE, Wallet
+
+PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
+ONET = Alignment(target_name="Customer Service Representatives", target_code="43-4051.00", target_framework="O*NET-SOC",
+                 target_type="ext:ONetSOC", target_url="https://www.onetonline.org/link/summary/43-4051.00")
+
+
+def _record(services, holder: str, held: dict, inside: dict | None = None) -> dict:
+    """The sponsor's record for `holder` of `held`; `inside`, when given, is put in its place
+    before signing (a record that holds someone else's credential, yet is signed)."""
+    issuer = held["issuer"]
+    achievement = held["credentialSubject"]["achievement"]
+    occupation = Achievement(id=achievement["id"].rsplit("/", 1)[0] + "/occupation", name="Customer Service",
+                             description="The occupation", criteria="Complete the program",
+                             achievement_type="ApprenticeshipCertificate", alignments=(ONET,))
+    unsigned = clr.build_clr(issuer=IssuerProfile(issuer["id"], issuer["name"]),
+                             recipient=Recipient(id=holder, email="ana.lopez@example.org", name="Ana Lopez"),
+                             program=clr.ProgramIdentity("Customer Service Representative", "1", "43-4051.00"),
+                             earned=[clr.EarnedCredential(held, clr.WORK_PROCESS)], occupation=occupation,
+                             valid_from="2026-01-05T00:00:00Z", partial=True)
+    if inside is not None:
+        unsigned["credentialSubject"]["verifiableCredential"] = [inside]
+    return sign(services, unsigned, loader=services.loader)
+
+
+def _ask(services, wallet, record) -> service.PresentationReport:
+    with session_scope(services.sessions) as session:
+        created = service.create(session, BASE, PROGRAM)
+    _, response = wallet.answer_openid4vp(created.oid4vp_uri, [record])
+    assert response.status_code == 200, response.get_json()
+    with session_scope(services.sessions) as session:
+        return service.view(session, created.handle).report
+
+
+@pytest.fixture
+def wallet(client):
+    return Wallet(client)
+
+
+def test_a_record_of_the_holder_is_verified_with_each_credential_in_it(services, wallet, issued):
+    held = wallet.receive(issued)
+    report = _ask(services, wallet, _record(services, wallet.did, held))
+    assert report.verified, [c for c in report.checks if c.outcome != "pass"]
+    [record] = report.credentials
+    assert [c.id for c in record.credentials] == [held["id"]] and record.credentials[0].verified
+
+
+def test_a_record_holding_another_holders_credential_fails_the_subject_check(client, services, wallet, issued):
+    held = wallet.receive(issued)
+    theirs = Wallet(client).receive(issued)
+    report = _ask(services, wallet, _record(services, wallet.did, held, inside=theirs))
+    check = report.check("subject")
+    assert check.outcome == "fail" and theirs["credentialSubject"]["id"] in check.message

@@ -1,0 +1,122 @@
+"""Hostile answers to a presentation request: whatever a caller posts to the OpenID4VP response
+endpoint or the VC-API exchange gets a 4xx naming the field (OAuth error for OpenID4VP, problem
+details for VC-API) or, once it is a presentation, a report with failed checks; never a 500. A
+refused body does not use the request up: the real answer is still taken afterwards."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from issuer.db import session_scope
+from issuer.presentation import service
+from issuer.presentation.service import Ask
+
+from wallet_support import BASE, Wallet, lcw_exchange_url
+
+PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
+DEEP = json.loads("[" * 70 + "]" * 70)
+# Within a request body's nesting limit, but a presentation {"a": ...} around it is not.
+DEEP_INSIDE = json.loads("[" * 64 + "]" * 64)
+
+
+def _create(services) -> service.Created:
+    with session_scope(services.sessions) as session:
+        return service.create(session, BASE, PROGRAM)
+
+
+def _report(services, created):
+    with session_scope(services.sessions) as session:
+        return service.view(session, created.handle).report
+
+
+@pytest.fixture
+def wallet(client):
+    return Wallet(client)
+
+
+def _form(client, data, content_type="application/x-www-form-urlencoded"):
+    return client.post("/openid4vp/response", data=data, content_type=content_type)
+
+
+def test_hostile_direct_post_bodies_are_refused_naming_the_field(client, services, wallet, issued):
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    state = claims["state"]
+    presentation = wallet.presentation([], challenge=claims["nonce"], domain=claims["client_id"])
+    cases = [
+        ({"vp_token": "{}", "state": state}, "application/json", None),
+        ({"vp_token": "{}"}, None, "state"),
+        ({"vp_token": "{}", "state": "no-such-state"}, None, "state"),
+        ({"vp_token": "{}", "state": "x" * 5000}, None, "state"),
+        ({"state": state}, None, "vp_token"),
+        ({"vp_token": "not json", "state": state}, None, "vp_token"),
+        ({"vp_token": "[]", "state": state}, None, "vp_token"),
+        ({"vp_token": json.dumps({"other": [presentation]}), "state": state}, None, "vp_token"),
+        ({"vp_token": json.dumps({"apprenticeship": presentation}), "state": state}, None, "vp_token.apprenticeship"),
+        ({"vp_token": json.dumps({"apprenticeship": [presentation, presentation]}), "state": state}, None,
+         "vp_token.apprenticeship"),
+        ({"vp_token": json.dumps({"apprenticeship": ["eyJhbGciOiJFZERTQSJ9.e30.sig"]}), "state": state}, None,
+         "vp_token.apprenticeship[0]"),
+        ({"vp_token": json.dumps({"apprenticeship": [{"a": DEEP}]}), "state": state}, None,
+         "vp_token.apprenticeship[0]"),
+        ({"vp_token": json.dumps({"apprenticeship": [{**presentation, "verifiableCredential": [{}] * 21}]}),
+          "state": state}, None, "vp_token.apprenticeship[0]"),
+        ({"vp_token": json.dumps({"apprenticeship": [{**presentation, "x": "_:b0"}]}), "state": state}, None,
+         "vp_token.apprenticeship[0]"),
+    ]
+    for form, content_type, field in cases:
+        if content_type == "application/json":
+            response = client.post("/openid4vp/response", json=form)
+        else:
+            response = _form(client, form)
+        assert response.status_code == 400, (form, response.get_data(as_text=True))
+        body = response.get_json()
+        assert body["error"] == "invalid_request", body
+        assert body.get("field") == field, (field, body)
+        if field:
+            assert field.split(".")[0] in body["error_description"], body
+    too_big = _form(client, {"vp_token": "x" * (2 * 1024 * 1024), "state": state})
+    assert too_big.status_code == 413 and too_big.mimetype == "application/problem+json"
+    # None of that used the request up.
+    held = wallet.receive(issued)
+    response = wallet.post_response(claims, {"vp_token": wallet.vp_token(claims, [held]), "state": state})
+    assert response.status_code == 200, response.get_json()
+    assert _report(services, created).verified
+
+
+@pytest.mark.parametrize("presentation, failed", [
+    ({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"]}, "presentation"),
+    ({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+      "verifiableCredential": [{"type": "nonsense"}], "proof": [{}, {}]}, "presentation"),
+    ({"type": 5, "holder": ["x"], "proof": "x", "verifiableCredential": 7}, "presentation"),
+])
+def test_presentations_that_are_not_sound_give_a_report_not_an_error(client, services, wallet, presentation, failed):
+    created = _create(services)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    response = wallet.post_response(claims, {"vp_token": json.dumps({"apprenticeship": [presentation]}),
+                                             "state": claims["state"]})
+    assert response.status_code == 200, response.get_json()
+    report = _report(services, created)
+    assert not report.verified and report.check(failed).outcome == "fail"
+
+
+def test_hostile_vcapi_bodies_are_refused_naming_the_field(client, services, wallet, issued):
+    created = _create(services)
+    url = lcw_exchange_url(created.lcw_uri)[len(BASE):]
+    assert client.post("/workflows/verify/exchanges/no-such-exchange", json={}).status_code == 404
+    not_json = client.post(url, data="{not json", content_type="application/json")
+    assert not_json.status_code == 400 and not_json.mimetype == "application/problem+json"
+    assert client.post(url, json=[]).status_code == 400
+    assert client.post(url, json={"a": DEEP}).status_code == 400
+    for value in ("a string", 5, [], None, {"a": DEEP_INSIDE}):
+        response = client.post(url, json={"verifiablePresentation": value})
+        assert response.status_code == 400, (value, response.get_json())
+        assert response.get_json()["field"] == "verifiablePresentation"
+    too_big = client.post(url, data=b'{"verifiablePresentation": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+                          content_type="application/json")
+    assert too_big.status_code == 413
+    held = wallet.receive(issued)
+    _, response = wallet.answer_vcapi(created.lcw_uri, [held])
+    assert response.status_code == 200 and _report(services, created).verified

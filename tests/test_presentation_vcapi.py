@@ -1,0 +1,108 @@
+"""An employer asks the Learner Credential Wallet, through a VC-API exchange in the shape LCW
+sends (deep link, POST {} -> VerifiablePresentationRequest with QueryByExample and DIDAuth, a
+presentation signed Ed25519Signature2020 over VCDM 1.1): verified with holder binding, and each
+way it can be wrong fails a named check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from issuer.db import session_scope
+from issuer.presentation import service, store
+from issuer.presentation.service import Ask
+
+from wallet_support import BASE, Wallet, lcw_exchange_url
+
+OCCUPATION = Ask("occupation", "43-4051.00", "a completed apprenticeship in O*NET-SOC 43-4051.00")
+PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
+
+
+def _create(services, ask=PROGRAM) -> service.Created:
+    with session_scope(services.sessions) as session:
+        return service.create(session, BASE, ask)
+
+
+def _report(services, created, **options):
+    with session_scope(services.sessions) as session:
+        return service.view(session, created.handle, **options).report
+
+
+@pytest.fixture
+def wallet(client):
+    return Wallet(client)
+
+
+@pytest.fixture
+def held(wallet, issued):
+    return wallet.receive(issued)
+
+
+@pytest.mark.parametrize("lcw", [True, False], ids=["Ed25519Signature2020", "eddsa-rdfc-2022"])
+def test_the_learner_credential_wallet_answers_and_is_verified(services, wallet, held, lcw):
+    created = _create(services, OCCUPATION)
+    vpr, response = wallet.answer_vcapi(created.lcw_uri, [held], lcw=lcw)
+    request = vpr
+    [by_example, didauth] = request["query"]
+    [query] = by_example["credentialQuery"]
+    assert "43-4051.00" in query["reason"] and BASE in query["reason"]
+    assert query["example"]["credentialSubject"]["achievement"]["alignment"] == [
+        {"targetType": "ext:ONetSOC", "targetCode": "43-4051.00"}]
+    assert didauth["acceptedMethods"] == [{"method": "key"}]
+    assert request["domain"] == BASE and request["challenge"]
+    assert response.status_code == 200, response.get_json()
+    report = _report(services, created)
+    # A work-process credential is not a completed apprenticeship: everything else holds.
+    assert [c.name for c in report.failed] == ["asked"], report.to_json()
+    assert report.protocol == "vcapi" and report.holder == wallet.did
+
+    asked_right = _create(services, PROGRAM)
+    _, response = wallet.answer_vcapi(asked_right.lcw_uri, [held], lcw=lcw)
+    assert response.status_code == 200
+    report = _report(services, asked_right)
+    assert report.verified, report.to_json()
+    assert {c.name for c in report.checks} >= {"nonce", "domain", "presentation", "holder", "subject", "asked",
+                                               "credentials", "expiry", "replay"}
+
+
+def test_a_replayed_answer_is_refused_and_the_report_is_unchanged(client, services, wallet, held):
+    created = _create(services)
+    url = lcw_exchange_url(created.lcw_uri)[len(BASE):]
+    vpr = client.post(url, json={}).get_json()["verifiablePresentationRequest"]
+    presentation = wallet.lcw_presentation([held], challenge=vpr["challenge"], domain=vpr["domain"])
+    assert client.post(url, json={"verifiablePresentation": presentation}).status_code == 200
+    before = _report(services, created)
+    again = client.post(url, json={"verifiablePresentation": presentation})
+    assert again.status_code == 409 and "already been answered" in again.get_json()["detail"]
+    assert client.post(url, json={}).status_code == 409
+    assert _report(services, created) == before and before.verified
+
+
+def test_a_wrong_challenge_fails_the_nonce_check(services, wallet, held):
+    created = _create(services)
+    _, response = wallet.answer_vcapi(created.lcw_uri, [held], challenge="not-the-challenge")
+    assert response.status_code == 200
+    report = _report(services, created)
+    assert report.check("nonce").outcome == "fail" and not report.verified
+
+
+def test_another_holders_credential_fails_the_subject_check(client, services, issued, wallet):
+    theirs = Wallet(client).receive(issued)
+    created = _create(services)
+    wallet.answer_vcapi(created.lcw_uri, [theirs])
+    report = _report(services, created)
+    assert [c.name for c in report.failed] == ["subject"]
+
+
+def test_an_expired_exchange(client, services, wallet, held, monkeypatch):
+    created = _create(services)
+    url = lcw_exchange_url(created.lcw_uri)[len(BASE):]
+    vpr = client.post(url, json={}).get_json()["verifiablePresentationRequest"]
+    later = store.now_utc() + store.TTL
+    monkeypatch.setattr(store, "now_utc", lambda: later)
+    assert client.post(url, json={}).status_code == 410
+    presentation = wallet.lcw_presentation([held], challenge=vpr["challenge"], domain=vpr["domain"])
+    assert client.post(url, json={"verifiablePresentation": presentation}).status_code == 200
+    report = _report(services, created, now=later + timedelta(seconds=1))
+    assert [c.name for c in report.failed] == ["expiry"]
