@@ -15,6 +15,7 @@ Skipped only where Chromium is absent *and* CI is not set; under CI a missing br
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from datetime import timedelta
@@ -123,3 +124,25 @@ def test_a_request_that_expires_while_waiting_says_so_and_asks_again(server, per
     expect(page.locator("#waiting")).to_be_visible()
     assert page.url != first
     expect(page.locator("#request-facts")).to_contain_text("a completed apprenticeship in O*NET-SOC 43-4051.00")
+
+
+def test_a_presentation_on_the_verify_page_lists_each_credential(client, services, server, person):
+    """Point 3 of the employer's work: what /verify shows of a presentation, in the browser."""
+    from verify_support import issue_level, issue_one
+    sound, changed = issue_one(client, services).document, issue_level(client, services).document
+    changed["credentialSubject"]["achievement"]["name"] = "MASTER level"
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "verifiableCredential": [sound, changed]}
+    for label, viewport in VIEWPORTS:
+        page = person(viewport)
+        page.goto(f"{server}/verify")
+        page.get_by_label("Paste it (JSON or JWT)").fill(json.dumps(presentation))
+        page.get_by_role("button", name="Verify").click()
+        held = page.locator("li.held-credential")
+        expect(held).to_have_count(2)
+        expect(held.nth(0)).to_have_attribute("data-state", "valid")
+        expect(held.nth(0).get_by_role("row", name=re.compile("Signature"))).to_be_hidden()     # folded: it passed
+        expect(held.nth(1)).to_have_attribute("data-state", "invalid")
+        expect(held.nth(1).locator(".held-name")).to_have_text("2. Not authentic: claims to be “MASTER level”")
+        expect(held.nth(1).get_by_role("row", name=re.compile("Signature"))).to_contain_text("Failed")
+        checked(page, viewport["width"], f"employer-verify-presentation-{label}")
