@@ -195,3 +195,17 @@ def test_a_presented_record_lists_its_credentials_inside_it(client, cli, service
     printed = pdf_text(client, handle)
     assert f"The {len(credentials)} credential(s) in this record" in printed
     assert "1.1. " in printed and f"1.{len(credentials)}. " in printed
+    # Each of the record's credentials that passed everything has its checks on one line.
+    assert printed.count("Passed: parse, structure, contexts, jsonld, schema, Signature, issuer, dates, "
+                         "Not revoked or suspended, Framework alignment") == len(credentials)
+
+
+def test_downloading_reports_is_rate_limited(client, wallet, held, monkeypatch):
+    """A report is laid out on each download: downloads count against the verification limit."""
+    from issuer.api.throttle import Throttle
+    handle, openid, _ = make_request(client)
+    wallet.answer_openid4vp(openid, [held])
+    monkeypatch.setitem(client.application.extensions, "ler_throttle", Throttle("2/minute", 2, "memory://"))
+    statuses = [client.get(f"/verify/requests/{handle}/report.pdf").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.get(f"/verify/requests/{handle}").status_code == 200      # the page itself is not limited
