@@ -19,3 +19,9 @@ def parse_datetime(value) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def aware(value: datetime) -> datetime:
+    """A timestamp read back from the database, in UTC: SQLite returns them without their zone
+    (they were written in UTC), PostgreSQL with it."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

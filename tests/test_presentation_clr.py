@@ -3,18 +3,14 @@ and every credential in it, and the record answers an ask when a credential in i
 
 from __future__ import annotations
 
-import pytest
 
 from issuer.credentials import clr
 from issuer.credentials.openbadge import Achievement, Alignment, IssuerProfile, Recipient
-from issuer.db import session_scope
 from issuer.presentation import service
-from issuer.presentation.service import Ask
 
 from verify_support import sign
-from wallet_support import BASE, Wallet
+from wallet_support import PROGRAM, Wallet, create_request, view_request, wallet  # noqa: F401
 
-PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
 ONET = Alignment(target_name="Customer Service Representatives", target_code="43-4051.00", target_framework="O*NET-SOC",
                  target_type="ext:ONetSOC", target_url="https://www.onetonline.org/link/summary/43-4051.00")
 
@@ -38,17 +34,10 @@ def _record(services, holder: str, held: dict, inside: dict | None = None) -> di
 
 
 def _ask(services, wallet, record) -> service.PresentationReport:
-    with session_scope(services.sessions) as session:
-        created = service.create(session, BASE, PROGRAM)
+    created = create_request(services, PROGRAM)
     _, response = wallet.answer_openid4vp(created.oid4vp_uri, [record])
     assert response.status_code == 200, response.get_json()
-    with session_scope(services.sessions) as session:
-        return service.view(session, created.handle).report
-
-
-@pytest.fixture
-def wallet(client):
-    return Wallet(client)
+    return view_request(services, created).report
 
 
 def test_a_record_of_the_holder_is_verified_with_each_credential_in_it(services, wallet, issued):

@@ -9,31 +9,11 @@ import json
 
 import pytest
 
-from issuer.db import session_scope
-from issuer.presentation import service
-from issuer.presentation.service import Ask
+from wallet_support import BASE, PROGRAM, create_request, lcw_exchange_url, view_request, wallet  # noqa: F401
 
-from wallet_support import BASE, Wallet, lcw_exchange_url
-
-PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
 DEEP = json.loads("[" * 70 + "]" * 70)
 # Within a request body's nesting limit, but a presentation {"a": ...} around it is not.
 DEEP_INSIDE = json.loads("[" * 64 + "]" * 64)
-
-
-def _create(services) -> service.Created:
-    with session_scope(services.sessions) as session:
-        return service.create(session, BASE, PROGRAM)
-
-
-def _report(services, created):
-    with session_scope(services.sessions) as session:
-        return service.view(session, created.handle).report
-
-
-@pytest.fixture
-def wallet(client):
-    return Wallet(client)
 
 
 def _form(client, data, content_type="application/x-www-form-urlencoded"):
@@ -41,7 +21,7 @@ def _form(client, data, content_type="application/x-www-form-urlencoded"):
 
 
 def test_hostile_direct_post_bodies_are_refused_naming_the_field(client, services, wallet, issued):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)
     state = claims["state"]
     presentation = wallet.presentation([], challenge=claims["nonce"], domain=claims["client_id"])
@@ -83,7 +63,7 @@ def test_hostile_direct_post_bodies_are_refused_naming_the_field(client, service
     held = wallet.receive(issued)
     response = wallet.post_response(claims, {"vp_token": wallet.vp_token(claims, [held]), "state": state})
     assert response.status_code == 200, response.get_json()
-    assert _report(services, created).verified
+    assert view_request(services, created).report.verified
 
 
 @pytest.mark.parametrize("presentation, failed", [
@@ -93,17 +73,17 @@ def test_hostile_direct_post_bodies_are_refused_naming_the_field(client, service
     ({"type": 5, "holder": ["x"], "proof": "x", "verifiableCredential": 7}, "presentation"),
 ])
 def test_presentations_that_are_not_sound_give_a_report_not_an_error(client, services, wallet, presentation, failed):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)
     response = wallet.post_response(claims, {"vp_token": json.dumps({"apprenticeship": [presentation]}),
                                              "state": claims["state"]})
     assert response.status_code == 200, response.get_json()
-    report = _report(services, created)
+    report = view_request(services, created).report
     assert not report.verified and report.check(failed).outcome == "fail"
 
 
 def test_hostile_vcapi_bodies_are_refused_naming_the_field(client, services, wallet, issued):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     url = lcw_exchange_url(created.lcw_uri)[len(BASE):]
     assert client.post("/workflows/verify/exchanges/no-such-exchange", json={}).status_code == 404
     not_json = client.post(url, data="{not json", content_type="application/json")
@@ -119,4 +99,4 @@ def test_hostile_vcapi_bodies_are_refused_naming_the_field(client, services, wal
     assert too_big.status_code == 413
     held = wallet.receive(issued)
     _, response = wallet.answer_vcapi(created.lcw_uri, [held])
-    assert response.status_code == 200 and _report(services, created).verified
+    assert response.status_code == 200 and view_request(services, created).report.verified

@@ -10,54 +10,31 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import jwt as pyjwt
-import pytest
 from sqlalchemy import select
 
 from issuer.db import session_scope
-from issuer.presentation import service, store
+from issuer.presentation import store
 from issuer.presentation.models import PresentationRequest
-from issuer.presentation.service import Ask
 from issuer.sponsors.services import create_sponsor
 
 from delivery_support import Issued
 from test_programs_e2e import _csv, _rows_to_complete
-from wallet_support import BASE, Wallet
-
-PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
-OCCUPATION = Ask("occupation", "43-4051.00", "a completed apprenticeship in O*NET-SOC 43-4051.00")
-
-
-def _create(services, ask=PROGRAM) -> service.Created:
-    with session_scope(services.sessions) as session:
-        return service.create(session, BASE, ask)
-
-
-def _view(services, created, **options) -> service.RequestView:
-    with session_scope(services.sessions) as session:
-        return service.view(session, created.handle, **options)
+from wallet_support import (BASE, OCCUPATION, PROGRAM, Wallet, create_request, held, view_request,  # noqa: F401
+                            wallet)
 
 
 def _outcomes(report) -> dict:
     return {c.name: c.outcome for c in report.checks}
 
 
-@pytest.fixture
-def wallet(client):
-    return Wallet(client)
-
-
-@pytest.fixture
-def held(wallet, issued):
-    return wallet.receive(issued)
-
-
 def test_the_wallet_answers_and_the_answer_is_verified_with_holder_binding(services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims, response = wallet.answer_openid4vp(created.oid4vp_uri, [held])
     assert response.status_code == 200, response.get_json()
+    assert response.headers["Access-Control-Allow-Origin"] == "*"     # web wallets post from their own origin
     assert claims["client_metadata"]["vp_formats_supported"]["ldp_vc"]["cryptosuite_values"]
     assert claims["client_metadata"]["client_name"]
-    view = _view(services, created)
+    view = view_request(services, created)
     assert view.state == "answered"
     report = view.report
     assert report.verified, report.to_json()
@@ -79,26 +56,26 @@ def test_the_wallet_answers_and_the_answer_is_verified_with_holder_binding(servi
 
 
 def test_a_replayed_response_is_refused_and_the_report_is_unchanged(services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims, first = wallet.answer_openid4vp(created.oid4vp_uri, [held])
     assert first.status_code == 200
-    before = _view(services, created).report
+    before = view_request(services, created).report
     form = {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]}
     again = wallet.post_response(claims, form)
     assert again.status_code == 400
     body = again.get_json()
     assert body["error"] == "invalid_request" and body["error_description"].startswith("replay:")
-    assert _view(services, created).report == before
+    assert view_request(services, created).report == before
     # The request object is not served again either.
     assert wallet.client.get(claims["response_uri"].replace(BASE, "").replace("response", "requests/")
                              + claims["state"]).status_code == 409
 
 
 def test_a_wrong_nonce_fails_the_nonce_check(services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     _, response = wallet.answer_openid4vp(created.oid4vp_uri, [held], nonce="a-nonce-of-another-request")
     assert response.status_code == 200
-    report = _view(services, created).report
+    report = view_request(services, created).report
     assert not report.verified
     assert report.check("nonce").outcome == "fail"
     assert report.check("presentation").outcome == "fail"
@@ -106,19 +83,19 @@ def test_a_wrong_nonce_fails_the_nonce_check(services, wallet, held):
 
 
 def test_a_wrong_domain_fails_the_domain_check(services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     wallet.answer_openid4vp(created.oid4vp_uri, [held], domain="https://issuer.example")
-    report = _view(services, created).report
+    report = view_request(services, created).report
     assert report.check("domain").outcome == "fail" and not report.verified
 
 
 def test_another_holders_credential_fails_the_subject_check(client, services, issued, wallet):
     someone = Wallet(client)
     theirs = someone.receive(issued)
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     _, response = wallet.answer_openid4vp(created.oid4vp_uri, [theirs])
     assert response.status_code == 200
-    report = _view(services, created).report
+    report = view_request(services, created).report
     assert not report.verified
     assert report.check("subject").outcome == "fail" and someone.did in report.check("subject").message
     # Everything else about the answer is sound: the failure is the binding, by name.
@@ -126,21 +103,21 @@ def test_another_holders_credential_fails_the_subject_check(client, services, is
 
 
 def test_presenting_as_someone_else_fails_the_holder_check(services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     someone = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
     wallet.answer_openid4vp(created.oid4vp_uri, [held], holder=someone)
-    report = _view(services, created).report
+    report = view_request(services, created).report
     assert report.check("presentation").outcome == "fail" and report.check("holder").outcome == "fail"
 
 
 def test_an_expired_request_fails_the_expiry_check(services, wallet, held, monkeypatch):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)
     later = store.now_utc() + store.TTL + timedelta(seconds=5)
     monkeypatch.setattr(store, "now_utc", lambda: later)
     response = wallet.post_response(claims, {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]})
     assert response.status_code == 200
-    report = _view(services, created, now=later).report
+    report = view_request(services, created, now=later).report
     assert not report.verified and [c.name for c in report.failed] == ["expiry"]
     # The late answer was the one answer: the request object is not served again.
     assert wallet.client.get(f"/openid4vp/requests/{claims['state']}").status_code == 409
@@ -148,34 +125,35 @@ def test_an_expired_request_fails_the_expiry_check(services, wallet, held, monke
 
 def test_the_credential_must_be_what_was_asked(services, wallet, held):
     """A work-process credential is from the program, but it is no completed apprenticeship."""
-    created = _create(services, OCCUPATION)
+    created = create_request(services, OCCUPATION)
     claims, _ = wallet.answer_openid4vp(created.oid4vp_uri, [held])
     [query] = claims["dcql_query"]["credentials"]
     assert {"id": "onet_soc", "path": ["credentialSubject", "achievement", "alignment", None, "targetCode"],
             "values": ["43-4051.00"]} in query["claims"]
-    report = _view(services, created).report
+    report = view_request(services, created).report
     assert [c.name for c in report.failed] == ["asked"]
 
 
 def test_a_wallet_that_declines_is_reported(services, wallet):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)
     response = wallet.post_response(claims, {"error": "access_denied", "state": claims["state"]})
     assert response.status_code == 200
-    report = _view(services, created).report
+    report = view_request(services, created).report
     assert not report.verified and report.check("wallet").outcome == "fail"
 
 
 def test_an_unknown_or_expired_request_uri_is_refused(client, services, monkeypatch):
     assert client.get("/openid4vp/requests/no-such-request").status_code == 404
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     token = created.oid4vp_uri.rsplit("%2F", 1)[-1]
-    monkeypatch.setattr(store, "now_utc", lambda: store.datetime.now(store.timezone.utc) + store.TTL)
+    expired = store.now_utc() + store.TTL
+    monkeypatch.setattr(store, "now_utc", lambda: expired)
     assert client.get(f"/openid4vp/requests/{token}").status_code == 410
 
 
 def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)
     form = {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]}
     barrier = threading.Barrier(4)
@@ -189,7 +167,7 @@ def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
         responses = list(pool.map(answer, range(4)))
     assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
     assert all(r.get_json()["error_description"].startswith("replay:") for r in responses if r.status_code == 400)
-    assert _view(services, created).report.verified
+    assert view_request(services, created).report.verified
 
 
 def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, wallet):
@@ -198,7 +176,7 @@ def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, walle
     data = json.loads(ed25519.path.read_text())
     ed25519.path.write_text(json.dumps({**data, "status": "retired"}))
     keystore.generate("P-256")
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)   # verified against the did:web document
     assert claims["client_id"] == "decentralized_identifier:did:web:issuer.example"
     header = pyjwt.get_unverified_header(wallet.client.get(claims["response_uri"].replace(BASE, "").replace(
@@ -220,9 +198,9 @@ def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, serv
     [completion] = [c for c in listed if c["credentialSubject"]["achievement"]["achievementType"]
                     == "ApprenticeshipCertificate"]
     held = wallet.receive(Issued(completion["id"], completion, {"Authorization": f"Bearer {api_key}"}, "", ""))
-    created = _create(services, OCCUPATION)
+    created = create_request(services, OCCUPATION)
     wallet.answer_openid4vp(created.oid4vp_uri, [held])
-    report = _view(services, created).report
+    report = view_request(services, created).report
     assert report.verified, [c for c in report.checks if c.outcome != "pass"]
     assert report.check("asked").message == "a presented credential is " + OCCUPATION.label
     [credential] = report.credentials

@@ -9,39 +9,15 @@ from datetime import timedelta
 
 import pytest
 
-from issuer.db import session_scope
-from issuer.presentation import service, store
-from issuer.presentation.service import Ask
+from issuer.presentation import store
 
-from wallet_support import BASE, Wallet, lcw_exchange_url
-
-OCCUPATION = Ask("occupation", "43-4051.00", "a completed apprenticeship in O*NET-SOC 43-4051.00")
-PROGRAM = Ask("program", "ny-csr", "any credential from the New York Customer Service Representative program")
-
-
-def _create(services, ask=PROGRAM) -> service.Created:
-    with session_scope(services.sessions) as session:
-        return service.create(session, BASE, ask)
-
-
-def _report(services, created, **options):
-    with session_scope(services.sessions) as session:
-        return service.view(session, created.handle, **options).report
-
-
-@pytest.fixture
-def wallet(client):
-    return Wallet(client)
-
-
-@pytest.fixture
-def held(wallet, issued):
-    return wallet.receive(issued)
+from wallet_support import (BASE, OCCUPATION, PROGRAM, Wallet, create_request, held, lcw_exchange_url,  # noqa: F401
+                            view_request, wallet)
 
 
 @pytest.mark.parametrize("lcw", [True, False], ids=["Ed25519Signature2020", "eddsa-rdfc-2022"])
 def test_the_learner_credential_wallet_answers_and_is_verified(services, wallet, held, lcw):
-    created = _create(services, OCCUPATION)
+    created = create_request(services, OCCUPATION)
     vpr, response = wallet.answer_vcapi(created.lcw_uri, [held], lcw=lcw)
     request = vpr
     [by_example, didauth] = request["query"]
@@ -52,51 +28,51 @@ def test_the_learner_credential_wallet_answers_and_is_verified(services, wallet,
     assert didauth["acceptedMethods"] == [{"method": "key"}]
     assert request["domain"] == BASE and request["challenge"]
     assert response.status_code == 200, response.get_json()
-    report = _report(services, created)
+    report = view_request(services, created).report
     # A work-process credential is not a completed apprenticeship: everything else holds.
     assert [c.name for c in report.failed] == ["asked"], report.to_json()
     assert report.protocol == "vcapi" and report.holder == wallet.did
 
-    asked_right = _create(services, PROGRAM)
+    asked_right = create_request(services, PROGRAM)
     _, response = wallet.answer_vcapi(asked_right.lcw_uri, [held], lcw=lcw)
     assert response.status_code == 200
-    report = _report(services, asked_right)
+    report = view_request(services, asked_right).report
     assert report.verified, report.to_json()
     assert {c.name for c in report.checks} >= {"nonce", "domain", "presentation", "holder", "subject", "asked",
                                                "credentials", "expiry", "replay"}
 
 
 def test_a_replayed_answer_is_refused_and_the_report_is_unchanged(client, services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     url = lcw_exchange_url(created.lcw_uri)[len(BASE):]
     vpr = client.post(url, json={}).get_json()["verifiablePresentationRequest"]
     presentation = wallet.lcw_presentation([held], challenge=vpr["challenge"], domain=vpr["domain"])
     assert client.post(url, json={"verifiablePresentation": presentation}).status_code == 200
-    before = _report(services, created)
+    before = view_request(services, created).report
     again = client.post(url, json={"verifiablePresentation": presentation})
     assert again.status_code == 409 and "already been answered" in again.get_json()["detail"]
     assert client.post(url, json={}).status_code == 409
-    assert _report(services, created) == before and before.verified
+    assert view_request(services, created).report == before and before.verified
 
 
 def test_a_wrong_challenge_fails_the_nonce_check(services, wallet, held):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     _, response = wallet.answer_vcapi(created.lcw_uri, [held], challenge="not-the-challenge")
     assert response.status_code == 200
-    report = _report(services, created)
+    report = view_request(services, created).report
     assert report.check("nonce").outcome == "fail" and not report.verified
 
 
 def test_another_holders_credential_fails_the_subject_check(client, services, issued, wallet):
     theirs = Wallet(client).receive(issued)
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     wallet.answer_vcapi(created.lcw_uri, [theirs])
-    report = _report(services, created)
+    report = view_request(services, created).report
     assert [c.name for c in report.failed] == ["subject"]
 
 
 def test_an_expired_exchange(client, services, wallet, held, monkeypatch):
-    created = _create(services)
+    created = create_request(services, PROGRAM)
     url = lcw_exchange_url(created.lcw_uri)[len(BASE):]
     vpr = client.post(url, json={}).get_json()["verifiablePresentationRequest"]
     later = store.now_utc() + store.TTL
@@ -104,5 +80,5 @@ def test_an_expired_exchange(client, services, wallet, held, monkeypatch):
     assert client.post(url, json={}).status_code == 410
     presentation = wallet.lcw_presentation([held], challenge=vpr["challenge"], domain=vpr["domain"])
     assert client.post(url, json={"verifiablePresentation": presentation}).status_code == 200
-    report = _report(services, created, now=later + timedelta(seconds=1))
+    report = view_request(services, created, now=later + timedelta(seconds=1)).report
     assert [c.name for c in report.failed] == ["expiry"]

@@ -28,13 +28,19 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import jwt as pyjwt
+import pytest
 
+from issuer.db import session_scope
+from issuer.presentation import service
 from issuer.proofs import data_integrity, ld, multibase
 from issuer.proofs.did import Resolver, did_key_for, did_key_vm
 from issuer.proofs.keyfamilies.ed25519 import Ed25519PrivateKey
 from issuer.proofs.ld import VC_V2
 
 BASE = "https://issuer.example"
+PROGRAM = service.Ask("program", "ny-csr",
+                      "any credential from the New York Customer Service Representative program")
+OCCUPATION = service.Ask("occupation", "43-4051.00", "a completed apprenticeship in O*NET-SOC 43-4051.00")
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
 REQUEST_TYP = "oauth-authz-req+jwt"
@@ -177,3 +183,27 @@ class Wallet:
         sign = self.lcw_presentation if lcw else self.presentation
         presentation = sign(credentials, challenge=challenge or vpr["challenge"], domain=vpr["domain"])
         return vpr, self.client.post(endpoint, json={"verifiablePresentation": presentation})
+
+
+# -- the verifier's side, as the employer's page drives it (issuer.presentation.service) ------------
+
+def create_request(services, ask: service.Ask) -> service.Created:
+    with session_scope(services.sessions) as session:
+        return service.create(session, BASE, ask)
+
+
+def view_request(services, created: service.Created, **options) -> service.RequestView:
+    with session_scope(services.sessions) as session:
+        return service.view(session, created.handle, **options)
+
+
+@pytest.fixture
+def wallet(client) -> Wallet:
+    """A fresh test wallet (import this fixture into a test module to use it)."""
+    return Wallet(client)
+
+
+@pytest.fixture
+def held(wallet, issued) -> dict:
+    """The `issued` credential, bound to `wallet`'s DID through the claim exchange."""
+    return wallet.receive(issued)

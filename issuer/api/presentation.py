@@ -9,24 +9,13 @@ from flask import Blueprint, current_app, jsonify, request
 
 from issuer.api.context import services as _services
 from issuer.api.jsonbody import json_object
-from issuer.api.problems import problem
+from issuer.api.problems import no_store, oauth_error, problem
 from issuer.errors import KeyError_
 from issuer.presentation import answers, openid4vp, store, vcapi
 from issuer.verify.service import verifier_for
 
 bp = Blueprint("presentation", __name__)
 FORM = "application/x-www-form-urlencoded"
-
-
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _oauth_error(exc: openid4vp.OAuthError):
-    response = jsonify(exc.body())
-    response.status_code = exc.status
-    return _no_store(response)
 
 
 @bp.get(f"{openid4vp.REQUEST_PATH}<token>")
@@ -36,31 +25,31 @@ def request_object(token):
     try:
         pending = answers.pending(services.sessions, token, base_url, protocol_domain="client_id", now=now)
     except answers.AnswerError as exc:
-        return _no_store(problem(404, "Not Found", exc.detail))
+        return no_store(problem(404, "Not Found", exc.detail))
     if pending.answered:
-        return _no_store(problem(409, "Conflict", answers.REPLAY))
+        return no_store(problem(409, "Conflict", answers.REPLAY))
     if now >= pending.expected.expires_at:
-        return _no_store(problem(410, "Gone", "this presentation request has expired; ask the verifier for a new one"))
+        return no_store(problem(410, "Gone", "this presentation request has expired; ask the verifier for a new one"))
     try:
         signed = openid4vp.request_object(services.identity, base_url, token, pending, services.config.service_name,
                                           now)
     except KeyError_ as exc:
-        return _no_store(problem(503, "Service Unavailable", f"the verifier cannot sign its request: {exc}"))
-    return _no_store(current_app.response_class(signed, mimetype=f"application/{openid4vp.REQUEST_TYP}"))
+        return no_store(problem(503, "Service Unavailable", f"the verifier cannot sign its request: {exc}"))
+    return no_store(current_app.response_class(signed, mimetype=f"application/{openid4vp.REQUEST_TYP}"))
 
 
 @bp.post(openid4vp.RESPONSE_PATH)
 def direct_post():
-    if request.mimetype != FORM:
-        return _oauth_error(openid4vp.OAuthError(f"the Authorization Response must be {FORM}"))
     services = _services()
     try:
+        if request.mimetype != FORM:
+            raise openid4vp.OAuthError(f"the Authorization Response must be {FORM}")
         openid4vp.receive(services.sessions, verifier_for(current_app), services.config.base_url,
                           request.form.to_dict(), store.now_utc())
     except openid4vp.OAuthError as exc:
-        return _oauth_error(exc)
+        return oauth_error(exc.body(), exc.status)
     # Section 8.2: processed, so 200; the verdict is the verifier's (the employer's page), not the wallet's.
-    return _no_store(jsonify({}))
+    return no_store(jsonify({}))
 
 
 @bp.post(f"/workflows/{vcapi.WORKFLOW}/exchanges/<token>")
@@ -72,5 +61,5 @@ def exchange(token):
         answer = vcapi.participate(services.sessions, verifier_for(current_app), services.config.base_url, token,
                                    body, store.now_utc())
     except vcapi.ExchangeError as exc:
-        return _no_store(problem(exc.status, exc.title, exc.detail, **({"field": exc.field} if exc.field else {})))
-    return _no_store(jsonify(answer))
+        return no_store(problem(exc.status, exc.title, exc.detail, **({"field": exc.field} if exc.field else {})))
+    return no_store(jsonify(answer))

@@ -17,6 +17,21 @@ def problem(status: int, title: str, detail: str | None = None, **extra):
     return response
 
 
+def no_store(response):
+    """For answers to wallets, which carry secrets or single-use results: never cached (RFC 6749 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def oauth_error(body: dict, status: int = 400, headers: dict | None = None):
+    """An OAuth error response (RFC 6749 5.2: `error`, `error_description`), never cached."""
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return no_store(response)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from issuer.dates import aware
 from issuer.db import session_scope
 from issuer.presentation import binding, store
 from issuer.presentation.report import PresentationReport, ReportCheck
@@ -43,7 +44,7 @@ def pending(sessions, token, base_url: str, *, protocol_domain: str, now: dateti
         if row is None:
             raise AnswerError("unknown", "no such presentation request (or it is past its retention)")
         expected = binding.Expected(store.ask_of(row), row.nonce, getattr(row, protocol_domain),
-                                    store.aware(row.expires_at), base_url)
+                                    aware(row.expires_at), base_url)
         return Pending(row.id, expected, row.answered_at is not None)
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from issuer import lcw
+from issuer.dates import aware
 from issuer.presentation import openid4vp, store, vcapi
 from issuer.presentation.report import CredentialReport, PresentationReport, ReportCheck
 from issuer.presentation.store import RETENTION, TTL, Ask, AskError
@@ -46,10 +48,10 @@ class RequestView:
 def create(session, base_url: str, ask: Ask, now: datetime | None = None) -> Created:
     """A new request for `ask`, answerable for TTL and kept (with its report) for RETENTION."""
     now = now or store.now_utc()
-    handle, row = store.add(session, ask, openid4vp.client_id(base_url), vcapi.origin(base_url), now)
+    handle, row = store.add(session, ask, openid4vp.client_id(base_url), lcw.origin(base_url), now)
     token = store.wallet_token(handle)
     return Created(handle, openid4vp.authorization_uri(base_url, token), vcapi.lcw_deep_link(base_url, token),
-                   store.aware(row.expires_at))
+                   aware(row.expires_at))
 
 
 def view(session, handle: str, now: datetime | None = None) -> RequestView | None:
@@ -60,5 +62,5 @@ def view(session, handle: str, now: datetime | None = None) -> RequestView | Non
         return None
     report = PresentationReport.from_json(row.report) if row.report is not None else None
     state = ANSWERED if report is not None else EXPIRED if store.expired(row, now) else WAITING
-    return RequestView(state, store.ask_of(row), store.aware(row.expires_at),
-                       row.client_id.removeprefix(openid4vp.CLIENT_ID_PREFIX), report, store.aware(row.created_at))
+    return RequestView(state, store.ask_of(row), aware(row.expires_at),
+                       row.client_id.removeprefix(openid4vp.CLIENT_ID_PREFIX), report, aware(row.created_at))

@@ -17,11 +17,13 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
+from issuer.dates import aware
 from issuer.presentation.models import PresentationRequest
+from issuer.programs.models import utcnow
 
 TTL = timedelta(minutes=10)
 # Long enough for the employer to read and download the report the same day; short enough that
@@ -62,13 +64,8 @@ class Ask:
             raise AskError("label", f"label must be 1 to {MAX_LABEL} characters of text")
 
 
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes (stored as UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+# The clock every door of this package reads (a test moves it forward here).
+now_utc = utcnow
 
 
 def digest(secret: str) -> str:

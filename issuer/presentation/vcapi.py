@@ -11,10 +11,9 @@ once (issuer.presentation.answers), and the exchange is complete (`{}`).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from urllib.parse import quote, urlsplit
 
+from issuer import lcw
 from issuer.presentation import answers
 from issuer.presentation.store import OCCUPATION, Ask
 from issuer.proofs import data_integrity
@@ -22,7 +21,6 @@ from issuer.verify.frameworks import COMPLETION
 from issuer.vocab import OB_V3, VC_V2
 
 WORKFLOW = "verify"
-LCW_REQUEST = "https://lcw.app/request"
 PRESENTATION = "verifiablePresentation"
 
 
@@ -32,19 +30,12 @@ class ExchangeError(Exception):
         self.status, self.title, self.detail, self.field = status, title, detail, field
 
 
-def origin(base_url: str) -> str:
-    """The VC-API `domain` (and LCW's credentialRequestOrigin): the service's origin."""
-    parts = urlsplit(base_url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def exchange_url(base_url: str, token: str) -> str:
     return f"{base_url}/workflows/{WORKFLOW}/exchanges/{token}"
 
 
 def lcw_deep_link(base_url: str, token: str) -> str:
-    request = {"credentialRequestOrigin": origin(base_url), "protocols": {"vcapi": exchange_url(base_url, token)}}
-    return f"{LCW_REQUEST}?request=" + quote(json.dumps(request, separators=(",", ":")), safe="")
+    return lcw.deep_link(base_url, exchange_url(base_url, token))
 
 
 def example(ask: Ask) -> dict:
@@ -63,7 +54,7 @@ def presentation_request(base_url: str, token: str, request: answers.Pending) ->
     return {"verifiablePresentationRequest": {
         "query": [
             {"type": "QueryByExample",
-             "credentialQuery": [{"reason": f"{origin(base_url)} asks for {expected.ask.label}",
+             "credentialQuery": [{"reason": f"{lcw.origin(base_url)} asks for {expected.ask.label}",
                                   "example": example(expected.ask)}]},
             {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}],
              "acceptedCryptosuites": [{"cryptosuite": suite} for suite in data_integrity.SUITES]},
