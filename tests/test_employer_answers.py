@@ -23,20 +23,10 @@ from employer_support import items, text
 from test_clr import _earned, _identity
 from test_programs_e2e import _csv, _rows_to_complete
 from verify_support import sign
-from wallet_support import Wallet
+from wallet_support import Wallet, held, wallet  # noqa: F401 (fixtures)
 
 PROGRAM = {"kind": "program", "program": "ny-csr"}
 OCCUPATION = {"kind": "occupation", "occupation": "43-4051.00"}
-
-
-@pytest.fixture
-def wallet(client):
-    return Wallet(client)
-
-
-@pytest.fixture
-def held(wallet, issued):
-    return wallet.receive(issued)
 
 
 def make_request(client, form=PROGRAM) -> tuple[str, str, str]:

@@ -29,7 +29,7 @@ from browser_support import PHONE, browser, server  # noqa: F401 (fixtures)
 from conftest import require_tools
 from test_pages_browser import _decode_qr, shot
 from test_portal_browser import fits, person  # noqa: F401 (a fixture)
-from wallet_support import Wallet
+from wallet_support import held, wallet  # noqa: F401 (fixtures)
 
 DESKTOP = {"width": 1280, "height": 800}
 VIEWPORTS = (("desktop", DESKTOP), ("phone", PHONE))
@@ -50,9 +50,7 @@ def checked(page, width: int, name: str) -> None:
 
 
 @pytest.mark.parametrize("label,viewport", VIEWPORTS)
-def test_the_employer_asks_the_wallet_and_reads_the_answer(app, client, issued, server, person, label, viewport):
-    wallet = Wallet(client)
-    held = wallet.receive(issued)
+def test_the_employer_asks_the_wallet_and_reads_the_answer(wallet, held, server, person, label, viewport):
     page = person(viewport)
     page.goto(f"{server}/verify")
     expect(page.get_by_role("heading", name="Or ask the apprentice's wallet")).to_be_visible()

@@ -29,6 +29,16 @@ class Choices:
     def occupation_title(self, code: str) -> str | None:
         return dict(self.occupations).get(code)
 
+    @property
+    def occupation_options(self) -> list[tuple[str, str]]:
+        """(value, words) of the form's occupation list."""
+        return [(code, f"{code}: {title}") for code, title in self.occupations]
+
+    @property
+    def program_options(self) -> list[tuple[str, str]]:
+        """(value, words) of the form's program list: titles repeat across programs, ids do not."""
+        return [(program, f"{title} ({program})") for program, title in self.programs]
+
 
 @dataclass(frozen=True)
 class AskInput:
