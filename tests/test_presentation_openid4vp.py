@@ -71,6 +71,19 @@ def test_a_replayed_response_is_refused_and_the_report_is_unchanged(services, wa
                              + claims["state"]).status_code == 409
 
 
+def test_an_answer_replayed_to_another_request_fails_the_nonce_check(services, wallet, held):
+    """Someone who saw one answer posts it to a request of their own: it is bound to the first."""
+    first, second = create_request(services, PROGRAM), create_request(services, PROGRAM)
+    claims, _ = wallet.answer_openid4vp(first.oid4vp_uri, [held])
+    replayed = wallet.vp_token(claims, [held])
+    other = wallet.authorization_request(second.oid4vp_uri)
+    assert wallet.post_response(other, {"vp_token": replayed, "state": other["state"]}).status_code == 200
+    report = view_request(services, second).report
+    # Same verifier, so the same domain; the nonce (and so the signature over it) is the first request's.
+    assert [c.name for c in report.failed] == ["nonce", "presentation", "holder"]
+    assert view_request(services, first).report.verified
+
+
 def test_a_wrong_nonce_fails_the_nonce_check(services, wallet, held):
     created = create_request(services, PROGRAM)
     _, response = wallet.answer_openid4vp(created.oid4vp_uri, [held], nonce="a-nonce-of-another-request")
@@ -157,6 +170,8 @@ def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
     claims = wallet.authorization_request(created.oid4vp_uri)
     form = {"vp_token": wallet.vp_token(claims, [held]), "state": claims["state"]}
     barrier = threading.Barrier(4)
+    # Four at once from one address: more than the public verifier's per-client concurrency.
+    app.extensions["ler_throttle"].concurrency = 4
 
     def answer(_):
         client = app.test_client()

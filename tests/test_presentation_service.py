@@ -31,8 +31,9 @@ def test_a_request_waits_then_expires_and_names_the_verifier(services):
     request = json.loads(parse_qs(lcw.query)["request"][0])
     assert request["credentialRequestOrigin"] == BASE
     assert request["protocols"]["vcapi"].startswith(f"{BASE}/workflows/verify/exchanges/")
-    # The wallet's links never carry the employer's handle.
+    # The wallet's links never carry the employer's handle, which gives them again.
     assert created.handle not in created.oid4vp_uri and created.handle not in created.lcw_uri
+    assert service.wallet_links(BASE, created.handle) == (created.oid4vp_uri, created.lcw_uri)
 
     with session_scope(services.sessions) as session:
         waiting = service.view(session, created.handle, now=T0 + timedelta(minutes=1))

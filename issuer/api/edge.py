@@ -32,7 +32,9 @@ MAX_PATH_ID = 500             # the longest id we store (a VC-API credential id)
 HTML_DOORS = ("portal", "me")
 OAUTH_ERRORS = {"wallet.token": "invalid_request", "wallet.nonce": "invalid_request",
                 "wallet.credential": "invalid_credential_request",
-                "wallet.notification": "invalid_notification_request"}
+                "wallet.notification": "invalid_notification_request",
+                # OpenID4VP's response endpoint (issuer.presentation.openid4vp).
+                "presentation.direct_post": "invalid_request"}
 # Uploads read as a stream (and allowed past the general body limit) by their own handlers.
 STREAMED = ("batches.submit", "portal.batches")
 # Fields only the verifier reads (never the database), which reports any text as a result.

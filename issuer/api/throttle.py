@@ -24,8 +24,8 @@ from issuer.api.problems import problem
 bp = Blueprint("throttle", __name__)
 
 PUBLIC_VERIFICATION = ("vcapi.verify_credential_view", "vcapi.verify_presentation_view", "verify_page.verify_submit",
-                       # Each press makes a request row (issuer.presentation).
-                       "verify_requests.create_request")
+                       # Each press makes a request row; a wallet's answer to it is verified (issuer.presentation).
+                       "verify_requests.create_request", "presentation.direct_post", "presentation.exchange")
 # Reads that cost as much: a verification report is laid out anew on each download (up to a second
 # of CPU for a presentation of 20 credentials), since nothing of it is kept but the result.
 COSTLY_READS = ("verify_requests.request_report_pdf",)

@@ -29,8 +29,7 @@ from issuer.api.verification_views import LABELS, TITLES, moment, request_report
 from issuer.api.verify_page import render_page
 from issuer.db import session_scope
 from issuer.delivery import qr, report_pdf
-from issuer.presentation import openid4vp, store, vcapi
-from issuer.presentation.service import ANSWERED, EXPIRED, Ask, AskError, RequestView, create, view
+from issuer.presentation.service import ANSWERED, EXPIRED, Ask, AskError, RequestView, create, view, wallet_links
 
 bp = Blueprint("verify_requests", __name__)
 
@@ -50,13 +49,6 @@ def _secret(response: Response) -> Response:
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(("text/html", *JSON_TYPES)) in JSON_TYPES
-
-
-def wallet_links(base_url: str, handle: str) -> tuple[str, str]:
-    """(OpenID4VP link, Learner Credential Wallet link) of the request `handle` names, as
-    issuer.presentation.service.create made them (the wallet's token is derived from the handle)."""
-    token = store.wallet_token(handle)
-    return openid4vp.authorization_uri(base_url, token), vcapi.lcw_deep_link(base_url, token)
 
 
 @bp.post("/verify/requests")

@@ -22,7 +22,7 @@ from issuer.presentation.report import CredentialReport, PresentationReport, Rep
 from issuer.presentation.store import RETENTION, TTL, Ask, AskError
 
 __all__ = ["Ask", "AskError", "Created", "RequestView", "PresentationReport", "CredentialReport", "ReportCheck",
-           "create", "view", "TTL", "RETENTION", "WAITING", "ANSWERED", "EXPIRED"]
+           "create", "view", "wallet_links", "TTL", "RETENTION", "WAITING", "ANSWERED", "EXPIRED"]
 
 WAITING, ANSWERED, EXPIRED = "waiting", "answered", "expired"
 
@@ -49,9 +49,14 @@ def create(session, base_url: str, ask: Ask, now: datetime | None = None) -> Cre
     """A new request for `ask`, answerable for TTL and kept (with its report) for RETENTION."""
     now = now or store.now_utc()
     handle, row = store.add(session, ask, openid4vp.client_id(base_url), lcw.origin(base_url), now)
+    return Created(handle, *wallet_links(base_url, handle), aware(row.expires_at))
+
+
+def wallet_links(base_url: str, handle: str) -> tuple[str, str]:
+    """(the OpenID4VP link, the Learner Credential Wallet link) of the request `handle` names, the
+    same `create` gave: the employer's page can show its QR codes again from the handle alone."""
     token = store.wallet_token(handle)
-    return Created(handle, openid4vp.authorization_uri(base_url, token), vcapi.lcw_deep_link(base_url, token),
-                   aware(row.expires_at))
+    return openid4vp.authorization_uri(base_url, token), vcapi.lcw_deep_link(base_url, token)
 
 
 def view(session, handle: str, now: datetime | None = None) -> RequestView | None:

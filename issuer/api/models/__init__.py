@@ -9,13 +9,14 @@ compiled (pydantic-core). The JSON Schemas we ship stay where they belong: check
 against the 1EdTech and W3C schemas.
 
 One module per audience: `fields` (the constrained types every model uses), `sponsor` (the
-sponsor API), `vcapi` (VC-API), `wallet` (OpenID4VCI and exchanges), `portal` (the consoles'
-forms and queries). `ROUTES` maps a Flask endpoint to what it validates.
+sponsor API), `vcapi` (VC-API), `wallet` (OpenID4VCI and exchanges), `presentation` (a wallet's
+answer to a presentation request), `portal` (the consoles' forms and queries). `ROUTES` maps a Flask endpoint to what it validates.
 """
 
 from __future__ import annotations
 
-from issuer.api.models import portal, sponsor, vcapi, wallet
+from issuer.api.models import portal, presentation, sponsor, vcapi, wallet
 from issuer.api.models.fields import Route
 
-ROUTES: dict[str, Route] = {**sponsor.ROUTES, **vcapi.ROUTES, **wallet.ROUTES, **portal.ROUTES}
+ROUTES: dict[str, Route] = {**sponsor.ROUTES, **vcapi.ROUTES, **wallet.ROUTES, **portal.ROUTES,
+                           **presentation.ROUTES}
