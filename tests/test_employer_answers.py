@@ -199,3 +199,14 @@ def test_downloading_reports_is_rate_limited(client, wallet, held, monkeypatch):
     statuses = [client.get(f"/verify/requests/{handle}/report.pdf").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert client.get(f"/verify/requests/{handle}").status_code == 200      # the page itself is not limited
+
+
+def test_a_wallet_that_declines_is_shown_and_reported(client, wallet):
+    handle, openid, _ = make_request(client)
+    claims = wallet.authorization_request(openid)
+    assert wallet.post_response(claims, {"error": "access_denied", "state": claims["state"]}).status_code == 200
+    html, page = answered(client, handle)
+    assert "Not verified: The wallet's answer:" in page and "Failed The wallet's answer (wallet)" in page
+    assert "The wallet presented no credential." in page and items(html, "held-credential") == []
+    printed = pdf_text(client, handle)
+    assert "Failed The wallet's answer (wallet)" in printed and "The wallet presented no credential." in printed
