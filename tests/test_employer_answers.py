@@ -54,7 +54,8 @@ def pdf_text(client, handle) -> str:
     response = client.get(f"/verify/requests/{handle}/report.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
-    assert "attachment" in response.headers["Content-Disposition"]
+    assert re.fullmatch(r'attachment; filename="verification-report-\d{4}-\d\d-\d\d.pdf"',
+                        response.headers["Content-Disposition"])
     # Reading order (-raw): a check's name and words stay together however its cells wrap.
     printed = subprocess.run(["pdftotext", "-raw", "-", "-"], input=response.data, capture_output=True,
                              check=True).stdout.decode()

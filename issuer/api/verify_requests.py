@@ -132,9 +132,10 @@ def request_report_pdf(handle):
                                                 if current.state != EXPIRED else
                                                 "the request expired without an answer: there is nothing to report"))
     services = _services()
-    pdf = report_pdf.verification_report(
-        services.config, request_report(current), labels=LABELS, titles=TITLES,
-        generated_at=datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    pdf = report_pdf.verification_report(services.config, request_report(current), labels=LABELS, titles=TITLES,
+                                         generated_at=now)
     response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = 'attachment; filename="verification-report.pdf"'
+    # Dated, so that an employer's folder of reports sorts by day.
+    response.headers["Content-Disposition"] = f'attachment; filename="verification-report-{now:%Y-%m-%d}.pdf"'
     return _secret(response)
