@@ -9,7 +9,7 @@ from issuer.credentials.openbadge import Achievement, Alignment, IssuerProfile, 
 from issuer.presentation import service
 
 from verify_support import sign
-from wallet_support import PROGRAM, Wallet, create_request, view_request, wallet  # noqa: F401
+from wallet_support import OCCUPATION, PROGRAM, Wallet, create_request, view_request, wallet  # noqa: F401
 
 ONET = Alignment(target_name="Customer Service Representatives", target_code="43-4051.00", target_framework="O*NET-SOC",
                  target_type="ext:ONetSOC", target_url="https://www.onetonline.org/link/summary/43-4051.00")
@@ -54,3 +54,15 @@ def test_a_record_holding_another_holders_credential_fails_the_subject_check(cli
     report = _ask(services, wallet, _record(services, wallet.did, held, inside=theirs))
     check = report.check("subject")
     assert check.outcome == "fail" and theirs["credentialSubject"]["id"] in check.message
+
+
+def test_a_record_without_the_completion_does_not_answer_for_a_completed_apprenticeship(services, wallet, issued):
+    """A partial record lists the occupation (its parts belong to it) and its parts align to the
+    occupation's code, yet it holds no completion credential."""
+    held = wallet.receive(issued)
+    created = create_request(services, OCCUPATION)
+    claims, _ = wallet.answer_openid4vp(created.oid4vp_uri, [_record(services, wallet.did, held)])
+    [query] = claims["dcql_query"]["credentials"]
+    assert ["record_completion", "record_onet_soc"] in query["claim_sets"]
+    report = view_request(services, created).report
+    assert [c.name for c in report.failed] == ["asked"]

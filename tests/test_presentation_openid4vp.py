@@ -14,13 +14,15 @@ from sqlalchemy import select
 
 from issuer.db import session_scope
 from issuer.presentation import store
+from issuer.proofs import data_integrity
+from issuer.proofs.did import did_key_vm
 from issuer.presentation.models import PresentationRequest
 from issuer.sponsors.services import create_sponsor
 
 from delivery_support import Issued
 from test_programs_e2e import _csv, _rows_to_complete
-from wallet_support import (BASE, OCCUPATION, PROGRAM, Wallet, create_request, held, view_request,  # noqa: F401
-                            wallet)
+from wallet_support import (BASE, OCCUPATION, PROGRAM, Wallet, create_request, held, lcw_exchange_url,  # noqa: F401
+                            lcw_matches, view_request, wallet)
 
 
 def _outcomes(report) -> dict:
@@ -123,6 +125,22 @@ def test_presenting_as_someone_else_fails_the_holder_check(services, wallet, hel
     assert report.check("presentation").outcome == "fail" and report.check("holder").outcome == "fail"
 
 
+def test_a_signed_presentation_that_is_not_well_formed_fails_the_presentation_check(services, wallet, held):
+    """Signed by the holder, but its `holder` names nobody: the proof verifies, the presentation does not."""
+    created = create_request(services, PROGRAM)
+    claims = wallet.authorization_request(created.oid4vp_uri)
+    unsigned = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                "holder": {"name": "Ana"}, "verifiableCredential": [held]}
+    presentation = data_integrity.sign(unsigned, wallet.key, verification_method=did_key_vm(wallet.key.public()),
+                                       proof_purpose="authentication", challenge=claims["nonce"],
+                                       domain=claims["client_id"])
+    form = {"vp_token": json.dumps({"apprenticeship": [presentation]}), "state": claims["state"]}
+    assert wallet.post_response(claims, form).status_code == 200
+    report = view_request(services, created).report
+    check = report.check("presentation")
+    assert check.outcome == "fail" and "holder must be" in check.message and not report.verified
+
+
 def test_an_expired_request_fails_the_expiry_check(services, wallet, held, monkeypatch):
     created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)
@@ -220,4 +238,8 @@ def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, serv
     assert report.check("asked").message == "a presented credential is " + OCCUPATION.label
     [credential] = report.credentials
     assert credential.onet_soc == "43-4051.00"
+    # The Learner Credential Wallet would offer it for the same ask made through the VC-API exchange.
+    through_lcw = create_request(services, OCCUPATION)
+    vpr = client.post(lcw_exchange_url(through_lcw.lcw_uri)[len(BASE):], json={}).get_json()
+    assert lcw_matches(vpr["verifiablePresentationRequest"]["query"][0]["credentialQuery"]["example"], held)
     assert {c.name: c.outcome for c in credential.checks}["framework"] == "pass"

@@ -12,19 +12,19 @@ import pytest
 from issuer.presentation import store
 
 from wallet_support import (BASE, OCCUPATION, PROGRAM, Wallet, create_request, held, lcw_exchange_url,  # noqa: F401
-                            view_request, wallet)
+                            lcw_matches, view_request, wallet)
 
 
 @pytest.mark.parametrize("lcw", [True, False], ids=["Ed25519Signature2020", "eddsa-rdfc-2022"])
-def test_the_learner_credential_wallet_answers_and_is_verified(services, wallet, held, lcw):
+def test_the_learner_credential_wallet_answers_and_is_verified(client, services, wallet, held, lcw):
     created = create_request(services, OCCUPATION)
     vpr, response = wallet.answer_vcapi(created.lcw_uri, [held], lcw=lcw)
     request = vpr
     [by_example, didauth] = request["query"]
-    [query] = by_example["credentialQuery"]
+    query = by_example["credentialQuery"]
     assert "43-4051.00" in query["reason"] and BASE in query["reason"]
-    assert query["example"]["credentialSubject"]["achievement"]["alignment"] == [
-        {"targetType": "ext:ONetSOC", "targetCode": "43-4051.00"}]
+    # LCW would not offer a work-process credential for it: it is no completed apprenticeship.
+    assert not lcw_matches(query["example"], held)
     assert didauth["acceptedMethods"] == [{"method": "key"}]
     assert request["domain"] == BASE and request["challenge"]
     assert response.status_code == 200, response.get_json()
@@ -38,6 +38,8 @@ def test_the_learner_credential_wallet_answers_and_is_verified(services, wallet,
     assert response.status_code == 200
     report = view_request(services, asked_right).report
     assert report.verified, report.to_json()
+    vpr = client.post(lcw_exchange_url(create_request(services, PROGRAM).lcw_uri)[len(BASE):], json={}).get_json()
+    assert lcw_matches(vpr["verifiablePresentationRequest"]["query"][0]["credentialQuery"]["example"], held)
     assert {c.name for c in report.checks} >= {"nonce", "domain", "presentation", "holder", "subject", "asked",
                                                "credentials", "expiry", "replay"}
 

@@ -64,6 +64,25 @@ def lcw_exchange_url(deep_link: str) -> str:
     return json.loads(parse_qs(parts.query)["request"][0])["protocols"]["vcapi"]
 
 
+def lcw_matches(example, credential) -> bool:
+    """Whether the Learner Credential Wallet offers `credential` for a QueryByExample `example`,
+    as its exchange code matches (digitalcredentials/learner-credential-wallet, app/lib/exchanges.ts):
+    member by member; an array asks that each of its items be in the credential's array (by
+    JavaScript's `includes`: equal literals, and an object never, being another object); an
+    object recurses; anything else must be equal."""
+    for name, wanted in example.items():
+        found = credential.get(name) if isinstance(credential, dict) else None
+        if isinstance(wanted, list):
+            if not isinstance(found, list) or any(isinstance(w, (dict, list)) or w not in found for w in wanted):
+                return False
+        elif isinstance(wanted, dict):
+            if not lcw_matches(wanted, found):
+                return False
+        elif found != wanted:
+            return False
+    return True
+
+
 class Wallet:
     def __init__(self, client):
         self.client = client

@@ -125,9 +125,12 @@ def _binding_checks(presentation: dict, result: VerificationResult, expected: Ex
                     ) -> tuple[str | None, list[ReportCheck]]:
     """(the holder, `presentation`, `holder`, `subject`, `asked` and `credentials`)."""
     signed = result.check("proof")
-    unread = "; ".join(f"{c.name}: {c.message}" for c in result.failed) or "the presentation could not be read"
-    checks = [_check("presentation", signed is not None and signed.outcome == PASS,
-                     signed.message if signed else unread)]
+    # Everything the verifier found wrong with the presentation itself (its structure, contexts,
+    # proof); its credentials are the `credentials` check's.
+    wrong = [c for c in result.failed if c.name != "credentials"]
+    passed = signed is not None and signed.outcome == PASS and not wrong
+    checks = [_check("presentation", passed, signed.message if passed else
+                     "; ".join(f"{c.name}: {c.message}" for c in wrong) or "the presentation is not signed")]
     holder = holder_of(presentation)
     bound = holder is not None and checks[0].outcome == PASS
     checks.append(_check("holder", bound, f"the presentation is signed by its holder {holder}" if bound else

@@ -48,7 +48,6 @@ STATIC_AUDIENCE = "https://self-issued.me/v2"
 QUERY_ID = "apprenticeship"
 SIGNING_FAMILIES = ("Ed25519", "P-256", "P-384")
 VP_TOKEN, STATE, ERROR = "vp_token", "state", "error"
-MAX_PARAMETER = 200
 # Appendix B.1.1: `type_values` are the fully expanded type IRIs (after applying @context).
 VC_TYPE = "https://www.w3.org/2018/credentials#VerifiableCredential"
 OB_TYPE = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"   # also AchievementCredential
@@ -89,12 +88,15 @@ def dcql_query(ask: Ask) -> dict:
     its achievement's id, which lies under the program's URL; DCQL matches values exactly, so
     "under this URL" is checked on receipt (the `asked` check), as the code is too."""
     if ask.kind == OCCUPATION:
+        kind = ["credentialSubject", "achievement", "achievementType"]
         alignment = ["credentialSubject", "achievement", "alignment", None, "targetCode"]
-        claims = [{"id": "completion", "path": ["credentialSubject", "achievement", "achievementType"],
-                   "values": [COMPLETION]},
+        claims = [{"id": "completion", "path": kind, "values": [COMPLETION]},
                   {"id": "onet_soc", "path": alignment, "values": [ask.code]},
+                  # A record answers when it holds the completion credential (a partial record's
+                  # parts align to the code too; the `asked` check tells them apart on receipt).
+                  {"id": "record_completion", "path": _INNER + kind, "values": [COMPLETION]},
                   {"id": "record_onet_soc", "path": _INNER + alignment, "values": [ask.code]}]
-        sets = [["completion", "onet_soc"], ["record_onet_soc"]]
+        sets = [["completion", "onet_soc"], ["record_completion", "record_onet_soc"]]
     else:
         achievement = ["credentialSubject", "achievement", "id"]
         claims = [{"id": "achievement", "path": achievement},
@@ -160,7 +162,7 @@ def _presentation(vp_token: str) -> dict:
         raise OAuthError(exc.detail, field) from None
 
 
-def pending(sessions, base_url: str, state, now: datetime) -> answers.Pending:
+def _pending(sessions, base_url: str, state: str, now: datetime) -> answers.Pending:
     try:
         return answers.pending(sessions, state, base_url, protocol_domain="client_id", now=now)
     except answers.AnswerError:
@@ -169,15 +171,13 @@ def pending(sessions, base_url: str, state, now: datetime) -> answers.Pending:
 
 def receive(sessions, verifier, base_url: str, form: dict, now: datetime) -> PresentationReport:
     """The direct_post Authorization Response (or Authorization Error Response)."""
-    state = _text(form, STATE)
-    if len(state) > MAX_PARAMETER:
-        raise OAuthError("state is not one this verifier issued", STATE)
-    request = pending(sessions, base_url, state, now)
+    # Lengths and NUL characters were refused at the edge (issuer.api.models.presentation).
+    request = _pending(sessions, base_url, _text(form, STATE), now)
     error = _text(form, ERROR, required=False)
     presentation = None if error is not None else _presentation(_text(form, VP_TOKEN))
     try:
         if error is not None:
-            return answers.declined(sessions, request, "openid4vp", error[:MAX_PARAMETER], now)
+            return answers.declined(sessions, request, "openid4vp", error, now)
         return answers.answer(sessions, verifier, request, presentation, "openid4vp", now)
     except answers.AnswerError as exc:
         raise OAuthError(f"{exc.kind}: {exc.detail}", STATE if exc.kind == "replay" else exc.field) from None

@@ -39,13 +39,14 @@ def lcw_deep_link(base_url: str, token: str) -> str:
 
 
 def example(ask: Ask) -> dict:
-    """What QueryByExample shows the wallet: an Open Badges 3.0 credential, and for an occupation
-    its completion achievement and O*NET-SOC code (a program's credentials are told apart by the
-    program's URL in their achievement's id, checked on receipt)."""
+    """What QueryByExample shows the wallet: an Open Badges 3.0 credential and, for an occupation,
+    a completion achievement. The Learner Credential Wallet matches an example member by member:
+    a literal must be equal, an array's items must all be in the credential's array, compared as
+    JavaScript's `includes` does, so only literals can be matched in an array (an alignment object
+    never would). The O*NET-SOC code and the program's URL are checked on receipt (`asked`)."""
     found = {"@context": [VC_V2, OB_V3], "type": ["VerifiableCredential", "OpenBadgeCredential"]}
     if ask.kind == OCCUPATION:
-        found["credentialSubject"] = {"achievement": {
-            "achievementType": COMPLETION, "alignment": [{"targetType": "ext:ONetSOC", "targetCode": ask.code}]}}
+        found["credentialSubject"] = {"achievement": {"achievementType": COMPLETION}}
     return found
 
 
@@ -54,8 +55,9 @@ def presentation_request(base_url: str, token: str, request: answers.Pending) ->
     return {"verifiablePresentationRequest": {
         "query": [
             {"type": "QueryByExample",
-             "credentialQuery": [{"reason": f"{lcw.origin(base_url)} asks for {expected.ask.label}",
-                                  "example": example(expected.ask)}]},
+             # An object: the Learner Credential Wallet reads `credentialQuery.example`.
+             "credentialQuery": {"reason": f"{lcw.origin(base_url)} asks for {expected.ask.label}",
+                                 "example": example(expected.ask)}},
             {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}],
              "acceptedCryptosuites": [{"cryptosuite": suite} for suite in data_integrity.SUITES]},
         ],
