@@ -24,8 +24,11 @@ from issuer.api.problems import problem
 bp = Blueprint("throttle", __name__)
 
 PUBLIC_VERIFICATION = ("vcapi.verify_credential_view", "vcapi.verify_presentation_view", "verify_page.verify_submit",
-                       # A wallet's answer to a presentation request is verified too (issuer.presentation).
-                       "presentation.direct_post", "presentation.exchange")
+                       # Each press makes a request row; a wallet's answer to it is verified (issuer.presentation).
+                       "verify_requests.create_request", "presentation.direct_post", "presentation.exchange")
+# Reads that cost as much: a verification report is laid out anew on each download (up to a second
+# of CPU for a presentation of 20 credentials), since nothing of it is kept but the result.
+COSTLY_READS = ("verify_requests.request_report_pdf",)
 
 
 class Throttle:
@@ -63,7 +66,8 @@ def _install(state) -> None:
 
 @bp.before_app_request
 def _enter():
-    if request.endpoint not in PUBLIC_VERIFICATION or request.method != "POST":
+    if not ((request.endpoint in PUBLIC_VERIFICATION and request.method == "POST")
+            or request.endpoint in COSTLY_READS):
         return None
     client = request.remote_addr or "unknown"
     refused = current_app.extensions["ler_throttle"].enter(client)
