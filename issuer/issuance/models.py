@@ -32,3 +32,25 @@ class IssuedCredential(Base):
     flagged_for_revocation: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RecordVersion(Base):
+    """One signed version of an enrolment's apprenticeship record (a CLR 2.0 `ClrCredential`,
+    `issuer.issuance.records`). A new version is made when the credentials it holds change;
+    older versions are kept as signed, so a copy handed out earlier still verifies. The unique
+    (enrolment, version) makes a version exactly once under concurrent writers. `id` is public
+    (the record's `id` is `urn:uuid:<id>`, its pages /records/<id>); the enrolment's integer id
+    never is."""
+    __tablename__ = "record_versions"
+    __table_args__ = (UniqueConstraint("enrollment_id", "version", name="uq_record_version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    apprentice_id: Mapped[str] = mapped_column(ForeignKey("apprentices.id"), index=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsors.id"), index=True)
+    program_version_id: Mapped[int] = mapped_column(ForeignKey("program_versions.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict] = mapped_column(JSON)
+    # The row ids of the IssuedCredentials held, sorted: what decides whether a new version is due.
+    credential_ids: Mapped[list] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

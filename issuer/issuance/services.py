@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.credentials.openbadge import Recipient
-from issuer.issuance import pipeline, signing
+from issuer.issuance import pipeline, records, signing
 from issuer.issuance.models import IssuedCredential
 from issuer.issuance.plan import Plan
 from issuer.issuance.signing import Signer
@@ -42,6 +42,13 @@ class IssuanceContext:
         """`document` signed by its issuer (`issuer.issuance.signing`), for a domain that may not
         import issuance (the status lists)."""
         return signing.with_proof(session, self.keys, document, loader=self.loader, retired_did_key=retired_did_key)
+
+    def revoked(self, session: Session, credential_names: list[str]) -> None:
+        """After a revocation (the status domain calls this through the context it is handed, as
+        it may not import issuance): each apprenticeship record that held the credential gets a
+        new version without it, in the same transaction, so the current record never holds a
+        revoked credential."""
+        records.refresh(session, self, records.enrollments_holding(session, credential_names))
 
 
 @dataclass

@@ -86,8 +86,9 @@ def change(session: Session, ctx, slots: list[Slot], action: str, reason: str, a
            *, idempotent: bool = False) -> ChangeOutcome:
     """Apply `action` (revoke / suspend / reinstate) to the credential's slots and re-sign.
 
-    `ctx` needs `identity`, `base_url` and `with_proof` (the IssuanceContext: a list's
-    credential is signed by issuance, as every credential is). Revocation is permanent (BSL:
+    `ctx` needs `identity`, `base_url`, `with_proof` (the IssuanceContext: a list's
+    credential is signed by issuance, as every credential is) and `revoked` (issuance re-issues
+    the apprenticeship records that held a revoked credential). Revocation is permanent (BSL:
     "not reversible"); a revoked credential is neither suspended nor reinstated. With
     `idempotent`, asking for the state a credential already has is a no-op (the VC-API's
     update semantics) instead of a conflict (the sponsor's explicit actions).
@@ -138,6 +139,8 @@ def change(session: Session, ctx, slots: list[Slot], action: str, reason: str, a
     session.flush()
     for list_id in sorted({slot.list_id for slot, _ in entries}):
         publish(session, ctx, list_id, purposes_of_list(session, list_id, (ACTIONS[action], MESSAGE)))
+    if action == "revoke":
+        ctx.revoked(session, [slot.credential_id for slot, _ in entries if slot.credential_id])
     last = entries[-1][1]
     return ChangeOutcome(slots[0].credential_id, action, last.revoked, last.suspended,
                          now.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
