@@ -3,9 +3,10 @@ reads first)."""
 
 from __future__ import annotations
 
+from issuer.credentials import clr
 from issuer.credentials.openbadge import CONTEXT
-from issuer.delivery.oid4vci.common import CONFIG_JWT, CONFIG_LDP, CREDENTIAL_TYPES, PRE_AUTHORIZED_GRANT, \
-    PROOF_ALGORITHMS
+from issuer.delivery.oid4vci.common import CONFIG_JWT, CONFIG_LDP, CONFIG_RECORD, CREDENTIAL_TYPES, \
+    PRE_AUTHORIZED_GRANT, PROOF_ALGORITHMS
 
 
 def _display(base_url: str, service_name: str) -> list[dict]:
@@ -42,16 +43,49 @@ def _credential_metadata(base_url: str) -> dict:
     }
 
 
-def issuer_metadata(base_url: str, service_name: str) -> dict:
-    """Credential Issuer Metadata (section 12.2): our OpenBadgeCredential as ldp_vc and jwt_vc_json."""
-    credential_metadata = _credential_metadata(base_url)
-    common = {
+def _record_metadata(base_url: str) -> dict:
+    logo = {"uri": f"{base_url}/delivery/logo.png"}
+    return {
+        "display": [
+            {"name": "Apprenticeship record", "locale": "en-US", "description":
+             "A CLR 2.0 record of a registered apprenticeship: every credential earned in the program, "
+             "each verifiable on its own, and how they relate.",
+             "logo": {**logo, "alt_text": "Apprenticeship record"},
+             "background_color": "#0b2540", "text_color": "#ffffff"},
+            {"name": "Expediente de aprendizaje", "locale": "es-US", "description":
+             "Un expediente CLR 2.0 de un programa de aprendizaje registrado: cada credencial obtenida en el "
+             "programa, cada una verificable por sí sola, y cómo se relacionan.",
+             "logo": {**logo, "alt_text": "Expediente de aprendizaje"},
+             "background_color": "#0b2540", "text_color": "#ffffff"},
+        ],
+        "claims": [
+            {"path": ["name"], "mandatory": True,
+             "display": [{"name": "Record", "locale": "en-US"}, {"name": "Expediente", "locale": "es-US"}]},
+            {"path": ["credentialSubject", "name"],
+             "display": [{"name": "Apprentice", "locale": "en-US"}, {"name": "Aprendiz", "locale": "es-US"}]},
+            {"path": ["issuer", "name"], "mandatory": True,
+             "display": [{"name": "Sponsor", "locale": "en-US"}, {"name": "Patrocinador", "locale": "es-US"}]},
+            {"path": ["validFrom"], "mandatory": True,
+             "display": [{"name": "Valid from", "locale": "en-US"}, {"name": "Válido desde", "locale": "es-US"}]},
+        ],
+    }
+
+
+def _binding(credential_metadata: dict) -> dict:
+    """What every configuration shares: how the wallet binds it to its key, and its card's look."""
+    return {
         "cryptographic_binding_methods_supported": ["did:key", "did:jwk", "jwk"],
         "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}},
         "credential_metadata": credential_metadata,
         # Where draft 13 wallets look for the card's look; the final version reads credential_metadata.
         "display": credential_metadata["display"],
     }
+
+
+def issuer_metadata(base_url: str, service_name: str) -> dict:
+    """Credential Issuer Metadata (section 12.2): our OpenBadgeCredential as ldp_vc and jwt_vc_json,
+    and the apprenticeship record (ClrCredential) as ldp_vc."""
+    common = _binding(_credential_metadata(base_url))
     return {
         "credential_issuer": base_url,
         "credential_endpoint": f"{base_url}/oid4vci/credential",
@@ -64,6 +98,9 @@ def issuer_metadata(base_url: str, service_name: str) -> dict:
                          **common},
             CONFIG_JWT: {"format": "jwt_vc_json", "credential_signing_alg_values_supported": ["EdDSA"],
                          "credential_definition": {"type": list(CREDENTIAL_TYPES)}, **common},
+            CONFIG_RECORD: {"format": "ldp_vc", "credential_signing_alg_values_supported": ["eddsa-rdfc-2022"],
+                            "credential_definition": {"@context": list(clr.CONTEXT), "type": list(clr.TYPE)},
+                            **_binding(_record_metadata(base_url))},
         },
     }
 
