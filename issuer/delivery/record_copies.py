@@ -78,14 +78,21 @@ def sign_record_copy(sessions, services, record_version_id: str, holder: str) ->
         reason = withheld(session, version)
         if reason:
             raise RecordWithheld(reason)
-        inputs = records.inputs_of(session, services.issuance, version)
-        bound = signing.with_proofs(session, services.issuance,
-                                    [copies.bound_document(e.document, holder) for e in inputs.earned])
-        for_holder = replace(inputs, recipient=replace(inputs.recipient, id=holder),
-                             earned=tuple(replace(e, document=d) for e, d in zip(inputs.earned, bound)))
-        unsigned = for_holder.build(record_id=version.id, valid_from=version.document["validFrom"])
-        document = signing.with_proof(session, services.keys, unsigned, loader=services.loader)
+        document = holder_bound(session, services, records.inputs_of(session, services.issuance, version), holder,
+                                record_id=version.id, valid_from=version.document["validFrom"])
         return RecordCopy(document, version.id, tuple(version.credential_ids), holder)
+
+
+def holder_bound(session, services, inputs: records.ClrInputs, holder: str, *, record_id: str,
+                 valid_from: str) -> dict:
+    """The record built from `inputs`, its subject and every credential in it bound to `holder`
+    and re-signed (on the signing pool from signing.INLINE_BELOW credentials up), then signed."""
+    bound = signing.with_proofs(session, services.issuance,
+                                [copies.bound_document(e.document, holder) for e in inputs.earned])
+    for_holder = replace(inputs, recipient=replace(inputs.recipient, id=holder),
+                         earned=tuple(replace(e, document=d) for e, d in zip(inputs.earned, bound)))
+    unsigned = for_holder.build(record_id=record_id, valid_from=valid_from)
+    return signing.with_proof(session, services.keys, unsigned, loader=services.loader)
 
 
 def record_deliveries(session, copy: RecordCopy, channel: str, notification_hash: str | None = None) -> None:
