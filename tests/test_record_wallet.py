@@ -240,3 +240,37 @@ def test_a_record_whose_credential_was_revoked_since_the_offer_is_not_delivered(
     _error(wallet.credential(token, RECORD, wallet.proof(wallet.nonce())), 400, "credential_request_denied")
     response = client.post(exchange[len(BASE):], json={})
     assert response.status_code == 403 and "revoked" in response.get_json()["detail"]
+
+
+def test_a_record_offer_delivers_once_and_hears_what_became_of_it(client, services, issued):
+    from issuer.audit.models import AuditEvent
+    with session_scope(services.sessions) as session:
+        enrollment_id = session.scalars(select(Enrollment.id).where(
+            Enrollment.apprentice_id == issued.apprentice_id)).one()
+    record = record_of(services, enrollment_id)
+    browser = signed_in(client.application, services, issued.apprentice_id)
+    wallet = Wallet(client)
+    offer = wallet.offer_from_uri(links(press(browser, record.id))[0])
+    wallet.discover(offer)
+    configuration = wallet.metadata["credential_configurations_supported"][RECORD]
+    assert configuration["format"] == "ldp_vc"
+    assert configuration["credential_definition"]["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert {d["locale"] for d in configuration["credential_metadata"]["display"]} == {"en-US", "es-US"}
+    token = wallet.token(offer).get_json()["access_token"]
+    answer = wallet.credential(token, RECORD, wallet.proof(wallet.nonce()))
+    assert answer.status_code == 200, answer.get_json()
+    [taken] = answer.get_json()["credentials"]
+    assert taken["credential"]["credentialSubject"]["id"] == wallet.did
+    # The same access token, a fresh nonce: the record was issued already (each costs a signing).
+    _error(wallet.credential(token, RECORD, wallet.proof(wallet.nonce())), 400, "credential_request_denied")
+
+    response = client.post("/oid4vci/notification", headers={"Authorization": f"Bearer {token}"},
+                           json={"notification_id": answer.get_json()["notification_id"],
+                                 "event": "credential_accepted"})
+    assert response.status_code == 204
+    with session_scope(services.sessions) as session:
+        [copy] = session.scalars(select(Delivery).where(Delivery.holder == wallet.did,
+                                                        Delivery.credential_id.is_(None))).all()
+        assert copy.record_version_id == record.id and copy.wallet_event == "credential_accepted"
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"record:{record.id}")).all()
+    assert actions == ["credential.wallet.credential_accepted"]

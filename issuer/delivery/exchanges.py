@@ -9,8 +9,8 @@ An exchange is single use and expires.
 
 An exchange is for one stored credential (from its claim page) or for an apprentice's record
 (from the apprentice's own page): the record answered is the holder-bound copy of
-issuer.delivery.record_copies, signed before the exchange is marked complete, outside any write
-transaction.
+issuer.delivery.record_copies, signed after the exchange is marked complete (so a replay costs
+no second signing), outside any write transaction.
 """
 
 from __future__ import annotations
@@ -142,23 +142,23 @@ def participate(sessions, services, handle: str, body, now: datetime | None = No
     if not body or PRESENTATION not in body:
         return presentation_request(base_url, handle, challenge)
     holder = _holder(body[PRESENTATION], challenge, origin(base_url), services.loader)
-    record = None
-    if record_version_id is not None:
-        try:
-            record = record_copies.sign_record_copy(sessions, services, record_version_id, holder)
-        except record_copies.RecordWithheld as exc:
-            raise ExchangeError(403, "Forbidden", str(exc)) from None
     with session_scope(sessions) as session:
         done = session.execute(update(Exchange).where(Exchange.id == exchange_id, Exchange.completed_at.is_(None),
                                                       Exchange.expires_at > now)
                                .values(completed_at=now, holder=holder)).rowcount
         if not done:
             raise ExchangeError(409, "Conflict", "this exchange is complete; open the page again for a new one")
-        if record is not None:
-            record_copies.record_deliveries(session, record, "vcapi")
-            credential = record.document
-        else:
+        if record_version_id is None:
             row = session.get(IssuedCredential, session.get(Exchange, exchange_id).credential_id)
             credential = copies.issue_copy(session, services, row, holder, copies.LDP_VC, "vcapi")
+    if record_version_id is not None:
+        # Completed first, signed after: a replayed presentation costs no second signing.
+        try:
+            record = record_copies.sign_record_copy(sessions, services, record_version_id, holder)
+        except record_copies.RecordWithheld as exc:
+            raise ExchangeError(403, "Forbidden", str(exc)) from None
+        with session_scope(sessions) as session:
+            record_copies.record_deliveries(session, record, "vcapi")
+        credential = record.document
     return {"verifiablePresentation": {"@context": [VC_V2], "type": ["VerifiablePresentation"],
                                        "verifiableCredential": [credential]}}

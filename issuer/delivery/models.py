@@ -59,6 +59,9 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When a record offer's record was issued: once per offer, as it costs a second of signing
+    # (a credential offer's access token may take each format of its credential).
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The claim link it was made for (its wrong-code budget is the link's). No foreign key: offers
     # and claim links are swept on their own clocks (delivery/sweep.py).
     claim_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)

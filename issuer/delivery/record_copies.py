@@ -27,7 +27,7 @@ from issuer import db
 from issuer.db import session_scope
 from issuer.delivery import copies
 from issuer.delivery.models import Delivery
-from issuer.errors import LerError
+from issuer.errors import CredentialError, LerError
 from issuer.issuance import records, signing
 from issuer.issuance.models import IssuedCredential, RecordVersion
 
@@ -68,11 +68,14 @@ def withheld(session, version: RecordVersion) -> str | None:
 def sign_record_copy(sessions, services, record_version_id: str, holder: str) -> RecordCopy:
     """The current version of the record, bound to `holder` and signed (see the module's
     docstring); raises RecordWithheld when it must not be handed out."""
-    with session_scope(sessions) as session:
-        version = current_version(session, services.issuance, record_version_id)
-        if version is None:
-            raise RecordWithheld("this record no longer holds any credential")
-        version_id = version.id
+    try:
+        with session_scope(sessions) as session:
+            version = current_version(session, services.issuance, record_version_id)
+            if version is None:
+                raise RecordWithheld("this record no longer holds any credential")
+            version_id = version.id
+    except CredentialError as exc:   # the record builder refuses (more than clr.MAX_CREDENTIALS, say)
+        raise RecordWithheld(f"the record cannot be made: {exc}") from None
     with db.reading(), session_scope(sessions) as session:
         version = session.get(RecordVersion, version_id)
         reason = withheld(session, version)

@@ -68,6 +68,10 @@ def issue(sessions, services, authorization: str | None, body, now: datetime | N
                     raise OAuthError("credential_request_denied", reason)
                 credential = copies.issue_copy(session, services, row, proof.holder, KNOWN[configuration],
                                                "oid4vci", notification_hash)
+            elif not session.execute(update(Offer).where(Offer.id == offer.id, Offer.delivered_at.is_(None))
+                                     .values(delivered_at=now)).rowcount:
+                raise OAuthError("credential_request_denied", "the record of this offer was issued already: "
+                                                              "make a new offer on your page")
         if offer.record_version_id is not None:
             credential = _record(sessions, services, offer, proof.holder, notification_hash)
     except OAuthError as exc:
@@ -83,7 +87,8 @@ def issue(sessions, services, authorization: str | None, body, now: datetime | N
 
 def _record(sessions, services, offer: Offer, holder: str, notification_hash: str) -> dict:
     """The holder-bound record (issuer.delivery.record_copies), signed outside any write
-    transaction (the nonce is spent already, as a failed request spends it too)."""
+    transaction, once per offer: the nonce and the offer are spent already (a failed request
+    spends them too: the apprentice makes a new offer)."""
     try:
         copy = record_copies.sign_record_copy(sessions, services, offer.record_version_id, holder)
     except record_copies.RecordWithheld as exc:

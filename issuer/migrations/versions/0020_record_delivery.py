@@ -1,5 +1,6 @@
 """delivery: offers, exchanges and copies may be of a version of the apprenticeship record
-(record_version_id) rather than of one stored credential
+(record_version_id) rather than of one stored credential; a record offer delivers once
+(delivery_offers.delivered_at)
 
 Revision ID: 0020
 Revises: 0017
@@ -25,6 +26,8 @@ def upgrade() -> None:
             batch_op.create_index(f"ix_{table}_record_version_id", ["record_version_id"], unique=False)
             batch_op.create_foreign_key(f"fk_{table}_record_version_id", "record_versions", ["record_version_id"],
                                         ["id"])
+            if table == "delivery_offers":
+                batch_op.add_column(sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True))
             if table == "delivery_copies":
                 batch_op.create_check_constraint("ck_delivery_copies_subject",
                                                  "credential_id IS NOT NULL OR record_version_id IS NOT NULL")
@@ -46,3 +49,5 @@ def downgrade() -> None:
             batch_op.drop_index(f"ix_{table}_record_version_id")
             batch_op.alter_column("credential_id", existing_type=sa.String(length=36), nullable=False)
             batch_op.drop_column("record_version_id")
+            if table == "delivery_offers":
+                batch_op.drop_column("delivered_at")
