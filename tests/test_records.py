@@ -3,9 +3,7 @@ the credentials it holds change, verifiable in every version, exactly once under
 
 from __future__ import annotations
 
-import json
 import threading
-import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -14,41 +12,11 @@ from issuer.credentials.schema import CLR_CREDENTIAL, schema_errors
 from issuer.db import session_scope
 from issuer.issuance import records
 from issuer.issuance.models import RecordVersion
-from issuer.progress.models import Apprentice, Enrollment
-from issuer.sponsors.services import find_sponsor
 from issuer.verify.service import Verifier
 
-from test_programs_e2e import _csv, _rows_to_complete
+from records_support import almost, completed, current  # noqa: F401 (almost: a fixture)
 
 PROGRAMS = ["dol-csr-3001cb", "ny-csr", "imec-csr", "dol-cs-tech-support-3031"]
-
-
-def completed(cli, services, tmp_path, program_id: str, rows=None) -> tuple[str, dict, int]:
-    """A new sponsor whose apprentice (imported through `ler import`) completed `program_id`:
-    (sponsor name, the program as `ler programs show` gives it, the enrolment's id)."""
-    name = f"Acme Contact Centers {uuid.uuid4().hex[:8]}"
-    assert cli("sponsors", "create", name).exit_code == 0
-    program = json.loads(cli("programs", "show", program_id, "--json").output)
-    path = tmp_path / f"{program_id}.csv"
-    path.write_text(_csv(rows if rows is not None else _rows_to_complete(program)))
-    imported = cli("import", path, "--json", "--sponsor", name)
-    assert imported.exit_code == 0, imported.output
-    return name, program, enrollment_of(services, name)
-
-
-def enrollment_of(services, sponsor_name: str) -> int:
-    with session_scope(services.sessions) as session:
-        sponsor = find_sponsor(session, sponsor_name)
-        return session.scalars(select(Enrollment.id).join(Apprentice, Apprentice.id == Enrollment.apprentice_id)
-                               .where(Apprentice.sponsor_id == sponsor.id)).one()
-
-
-def current(services, enrollment_id: int) -> RecordVersion | None:
-    with session_scope(services.sessions) as session:
-        record = records.current(session, services.issuance, enrollment_id)
-        if record is not None:
-            session.expunge(record)
-        return record
 
 
 @pytest.mark.parametrize("program_id", PROGRAMS)
@@ -73,3 +41,99 @@ def test_each_seed_programs_record_meets_the_schema_and_verifies(program_id, cli
     assert len(result.credentials) == len(held) and all(n.verified for n in result.credentials)
     # Asked again with nothing changed: the same version.
     assert current(services, enrollment_id).id == record.id
+
+
+def verified(services, document: dict):
+    return Verifier.for_services(services).credential(document)
+
+
+def test_a_new_achievement_makes_version_2_and_version_1_stays_verifiable(almost, services, client):
+    key, enrollment_id, entry = almost
+    with session_scope(services.sessions) as session:
+        [first] = records.versions(session, enrollment_id)
+        first_id, first_document, first_held = first.id, first.document, list(first.credential_ids)
+    occupations = [c for c in first_document["credentialSubject"]["verifiableCredential"]
+                   if c["credentialSubject"]["achievement"]["achievementType"] == "ApprenticeshipCertificate"]
+    assert occupations == []   # not yet completed: the record relates the parts to the occupation
+    assert verified(services, first_document).verified
+
+    # The last entry, one at a time through the sponsor API: the record follows at once.
+    response = client.post("/api/v1/apprentices/A-100/entries", json=entry, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 201, response.get_json()
+    issued = [c["id"] for c in response.get_json()["issued"]]
+    assert issued
+    with session_scope(services.sessions) as session:
+        made = records.versions(session, enrollment_id)
+        assert [v.version for v in made] == [1, 2]
+        second = made[1]
+        assert set(second.credential_ids) == set(first_held) | {i.removeprefix("urn:uuid:") for i in issued}
+        second_id, second_document = second.id, second.document
+    assert second_document["id"] != first_document["id"]
+    assert verified(services, second_document).verified
+    assert verified(services, first_document).verified    # the earlier version as signed, still good
+    assert current(services, enrollment_id).id == second_id
+
+    page = client.get(f"/records/{first_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-state="superseded"' in html and f'href="/records/{second_id}" id="newer-link"' in html
+    assert "A newer version of this record exists: version 2" in html
+    html = client.get(f"/records/{second_id}").get_data(as_text=True)
+    assert 'data-state="current"' in html and "newer-link" not in html
+    for old in (first_id, f"urn:uuid:{first_id}"):
+        moved = client.get(f"/records/{old}/current")
+        assert moved.status_code == 303 and moved.headers["Location"].endswith(f"/records/{second_id}")
+
+
+def test_a_revoked_credential_is_left_out_of_the_next_version(almost, cli, services, client):
+    _, enrollment_id, _ = almost
+    first = current(services, enrollment_id)
+    gone = first.credential_ids[0]
+    revoked = cli("credentials", "revoke", gone, "--reason", "entered in error")
+    assert revoked.exit_code == 0, revoked.output
+    with session_scope(services.sessions) as session:
+        made = records.versions(session, enrollment_id)
+        assert [v.version for v in made] == [1, 2]
+        assert made[1].credential_ids == [i for i in first.credential_ids if i != gone]
+        second = made[1].document
+    held = [c["id"] for c in second["credentialSubject"]["verifiableCredential"]]
+    assert f"urn:uuid:{gone}" not in held
+    assert verified(services, second).verified
+    # Version 1 still holds it, and says so: its check fails on that credential's status alone.
+    old = verified(services, first.document)
+    assert not old.verified and [c.name for c in old.failed] == ["credentials"]
+    html = client.get(f"/records/{first.id}").get_data(as_text=True)
+    assert "Revoked since this version was issued" in html
+
+    # A flag (no longer earned after a correction) is not a revocation: nothing changes.
+    assert current(services, enrollment_id).id == made[1].id
+
+
+def test_records_made_lazily_exactly_once_under_concurrency(almost, services):
+    """Enrolments from before records (no version yet; here: their versions removed) get one
+    on first read; two readers at once make one version between them."""
+    _, enrollment_id, _ = almost
+    with session_scope(services.sessions) as session:
+        session.execute(RecordVersion.__table__.delete().where(RecordVersion.enrollment_id == enrollment_id))
+    barrier = threading.Barrier(2)
+    found, errors = [], []
+
+    def read():
+        try:
+            with session_scope(services.sessions) as session:
+                barrier.wait(timeout=30)
+                record = records.current(session, services.issuance, enrollment_id)
+                found.append((record.id, record.version))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert len(found) == 2 and found[0] == found[1] and found[0][1] == 1
+    with session_scope(services.sessions) as session:
+        assert session.scalar(select(func.count()).select_from(RecordVersion)
+                              .where(RecordVersion.enrollment_id == enrollment_id)) == 1

@@ -7,13 +7,16 @@ once, because mail scanners open links in messages: a plain GET must not use the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 
 from issuer.api import portal_web as web
 from issuer.api.auth import act_as
 from issuer.db import session_scope
 from issuer.delivery import claims, copies, mail
-from issuer.issuance.models import IssuedCredential
+from issuer.issuance import records
+from issuer.issuance.models import IssuedCredential, RecordVersion
 from issuer.portal import progress_view, security, signin, visibility
 from issuer.portal.transcript import transcript
 from issuer.progress.models import Apprentice
@@ -107,12 +110,27 @@ def _listed(session, credentials: list[IssuedCredential]) -> list[dict]:
             for c in ordered]
 
 
+@dataclass(frozen=True)
+class MyRecord:
+    """One enrolment's apprenticeship record as the page offers it."""
+    program: str
+    version: RecordVersion
+
+
+def _records(session, layouts) -> list[MyRecord]:
+    """Each enrolment's current record; made now if the credentials held changed since its newest
+    version (a batch, or an enrolment from before records: `records.current` catches up)."""
+    ctx = web.services().issuance
+    found = ((p.title, records.current(session, ctx, p.enrollment.id)) for p in layouts)
+    return [MyRecord(title, version) for title, version in found if version is not None]
+
+
 @bp.get("/")
 def home():
     with session_scope(web.sessions()) as session:
         apprentice, sponsor, layouts, credentials = _mine(session)
         return page("portal/me.html", apprentice=apprentice, sponsor=sponsor, layouts=layouts,
-                    credentials=_listed(session, credentials))
+                    credentials=_listed(session, credentials), records=_records(session, layouts))
 
 
 @bp.post("/credentials/<credential_id>/claim")

@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "programs": (("records",), "Show the loaded programs."),
     "progress": (("records",), "An apprentice's progress (`ler progress APPRENTICE`), or `ler progress "
                                "rebuild`."),
+    "records": (("apprenticeship_records",), "Apprenticeship records (CLR 2.0): one per enrolment, a new version "
+                                              "when its credentials change."),
     "serve": (("serve",), "Start the service (migrates the database and creates the first key if needed)."),
     "sign": (("signing",), "Sign the credential in FILE ('-' for standard input) and print it."),
     "sponsors": (("records", "sponsor_keys", "status"), "Manage sponsors (tenants)."),

@@ -88,9 +88,12 @@ def _earned(book: states.Book, credential: IssuedCredential) -> clr.EarnedCreden
     kind = KINDS.get(achievement.get("achievementType"), clr.COMPETENCY)
     if kind != clr.FRAMEWORK_LEVEL:
         return clr.EarnedCredential(credential.document, kind)
-    _, framework_id, level_id = credential.achievement_key.split(":", 2)
-    framework = next(fw for fw in book.frameworks if fw["id"] == framework_id)
-    order = next(i for i, level in enumerate(framework["levels"]) if level["id"] == level_id)
+    _, framework_id, level_id = (credential.achievement_key.split(":", 2) + ["", ""])[:3]
+    levels = next((fw["levels"] for fw in book.frameworks if fw["id"] == framework_id), [])
+    order = next((i for i, level in enumerate(levels) if level["id"] == level_id), None)
+    if order is None:
+        raise CredentialError(f"credential {credential.id}: level {credential.achievement_key!r} is not in the "
+                              f"program's frameworks")
     return clr.EarnedCredential(credential.document, kind, clr.LevelPosition(framework_id, order))
 
 
@@ -227,3 +230,23 @@ def enrollments_holding(session: Session, credential_names: Iterable[str]) -> li
             IssuedCredential.program_version_id == Enrollment.program_version_id))
             .where(IssuedCredential.id.in_(ids[start:start + 400]))))
     return sorted(found)
+
+
+def revoked_among(session: Session, credential_ids: list[str]) -> frozenset[str]:
+    """Which of `credential_ids` (row ids, as a version lists them) have been revoked since."""
+    if not credential_ids:
+        return frozenset()
+    return frozenset(session.scalars(select(IssuedCredential.id).join(StatusEntry, and_(
+        StatusEntry.status_list_id == IssuedCredential.status_list_id,
+        StatusEntry.status_index == IssuedCredential.status_index)).where(
+        IssuedCredential.id.in_(credential_ids[:clr.MAX_CREDENTIALS]), StatusEntry.revoked.is_(True))))
+
+
+def enrollment_ids(session: Session, sponsor_id: int | None = None, apprentice_id: str | None = None) -> list[int]:
+    """Enrolments (of one sponsor, or one apprentice, or all), by id."""
+    query = select(Enrollment.id).join(Apprentice, Apprentice.id == Enrollment.apprentice_id)
+    if sponsor_id is not None:
+        query = query.where(Apprentice.sponsor_id == sponsor_id)
+    if apprentice_id is not None:
+        query = query.where(Apprentice.id == apprentice_id)
+    return list(session.scalars(query.order_by(Enrollment.id)))

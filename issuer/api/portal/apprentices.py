@@ -13,6 +13,7 @@ from issuer.api import portal_web as web
 from issuer.api.portal.console import allowed, apprentice_or_404, bp, done, enrollment_or_404, page, sponsor_programs
 from issuer.api.portal.credentials import credential_state
 from issuer.db import session_scope
+from issuer.issuance import records
 from issuer.progress.recording import HOUR_TYPES
 from issuer.progress.state import rule_entries
 from issuer.portal import accounts, progress_view, roles, visibility
@@ -153,6 +154,9 @@ def _apprentice_page(session, apprentice, code=200, error=None, form_values=None
         layout = progress_view.program_progress(session, enrollment)
         ledger = _ledger(session, enrollment, _ledger_page_asked(enrollment))
         blocks.append({"enrollment": enrollment, "progress": layout, "ledger": ledger,
+                       # The newest stored version: a staff page writes nothing (the apprentice's
+                       # page and /records/<id>/current catch a record up).
+                       "record": records.newest(session, enrollment.id),
                        "labels": _item_labels(layout.program, layout.frameworks),
                        "ojl_items": layout.program.get("work_processes") or [],
                        "rti_items": ((layout.program.get("related_instruction") or {}).get("courses") or [])})
