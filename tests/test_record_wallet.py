@@ -89,6 +89,8 @@ def bound_throughout(record: dict, holder: str, services) -> None:
 def test_the_real_openid4vci_client_takes_the_holder_bound_record(services, apprentice, wallet_client, server,
                                                                     tmp_path):
     browser, record, _ = apprentice
+    page = browser.get("/me/").get_data(as_text=True)
+    assert f'action="/me/record/{record.id}/wallet"' in page   # the button on the apprentice's page
     offer, _ = links(press(browser, record.id))
     out = take(wallet_client, server, tmp_path, offer)
     assert out["ok"], out
