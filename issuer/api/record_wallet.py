@@ -25,6 +25,7 @@ from issuer.api import portal_web as web
 from issuer.api.portal_me import DOOR, require_apprentice
 from issuer.db import session_scope
 from issuer.delivery import exchanges, oid4vci, qr, record_copies
+from issuer.issuance import records
 from issuer.issuance.models import RecordVersion
 from issuer.progress.models import Apprentice
 from issuer.sponsors.models import Sponsor
@@ -50,9 +51,13 @@ def codes(record_id):
     services = web.services()
     base_url = services.config.base_url
     with session_scope(services.sessions) as session:
-        version = session.get(RecordVersion, record_id) if len(record_id) <= 36 else None
-        if version is None or version.apprentice_id != g.apprentice_id:
+        shown = session.get(RecordVersion, record_id) if len(record_id) <= 36 else None
+        if shown is None or shown.apprentice_id != g.apprentice_id:
             abort(404, "No such record.")
+        # The record as it stands now (the page may be older than the apprentice's last credential).
+        version = records.current(session, services.issuance, shown.enrollment_id)
+        if version is None:
+            abort(409, "Your record holds no credential now: there is nothing to add to a wallet.")
         reason = record_copies.withheld(session, version)
         if reason:
             abort(409, f"Your record cannot be added to a wallet now: {reason}.")

@@ -26,7 +26,7 @@ from issuer.db import session_scope
 from issuer.delivery import copies, record_copies
 from issuer.delivery.models import Exchange
 from issuer.delivery.oid4vci import digest, now_utc
-from issuer.issuance.models import IssuedCredential, RecordVersion
+from issuer.issuance.models import IssuedCredential
 from issuer.proofs import data_integrity
 from issuer.proofs.did import Resolver
 from issuer.verify import budget
@@ -135,8 +135,9 @@ def participate(sessions, services, handle: str, body, now: datetime | None = No
         exchange_id, challenge, record_version_id = row.id, row.challenge, row.record_version_id
         if record_version_id is None:
             reason = copies.withheld(session, session.get(IssuedCredential, row.credential_id))
-        else:   # the version offered; the one answered is checked again when it is signed
-            reason = record_copies.withheld(session, session.get(RecordVersion, record_version_id))
+        else:   # as the record stands (the one answered is checked again when it is signed)
+            newest = record_copies.newest_version(session, record_version_id)
+            reason = record_copies.withheld(session, newest) if newest else "the record holds no credential now"
         if reason:
             raise ExchangeError(403, "Forbidden", reason)
     if not body or PRESENTATION not in body:

@@ -53,6 +53,13 @@ def current_version(session, ctx, record_version_id: str) -> RecordVersion | Non
     return records.current(session, ctx, offered.enrollment_id) if offered is not None else None
 
 
+def newest_version(session, record_version_id: str) -> RecordVersion | None:
+    """The newest version stored of the record `record_version_id` is a version of, read only
+    (a revocation issues the next version at once, so it holds no revoked credential)."""
+    offered = session.get(RecordVersion, record_version_id)
+    return records.newest(session, offered.enrollment_id) if offered is not None else None
+
+
 def withheld(session, version: RecordVersion) -> str | None:
     """Why the record must not be handed out now, or None. The current version holds no revoked
     credential (records leaves them out); a suspended one is in it, and is not to be re-issued
