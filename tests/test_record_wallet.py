@@ -285,3 +285,34 @@ def test_a_record_offer_delivers_once_and_hears_what_became_of_it(client, servic
         assert copy.record_version_id == record.id and copy.wallet_event == "credential_accepted"
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"record:{record.id}")).all()
     assert actions == ["credential.wallet.credential_accepted"]
+
+
+def test_of_two_requests_racing_for_one_record_offer_exactly_one_is_answered(app, client, services, issued):
+    import threading
+    with session_scope(services.sessions) as session:
+        enrollment_id = session.scalars(select(Enrollment.id).where(
+            Enrollment.apprentice_id == issued.apprentice_id)).one()
+    record = record_of(services, enrollment_id)
+    browser = signed_in(app, services, issued.apprentice_id)
+    wallet = Wallet(client)
+    offer = wallet.offer_from_uri(links(press(browser, record.id))[0])
+    wallet.discover(offer)
+    token = wallet.token(offer).get_json()["access_token"]
+    proofs = [wallet.proof(wallet.nonce()) for _ in range(4)]
+    answers = []
+
+    def ask(proof):
+        answers.append(app.test_client().post(
+            "/oid4vci/credential", json={"credential_configuration_id": RECORD, "proofs": {"jwt": [proof]}},
+            headers={"Authorization": f"Bearer {token}"}))
+
+    threads = [threading.Thread(target=ask, args=(p,)) for p in proofs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [200, 400, 400, 400]
+    assert [a.get_json()["error"] for a in answers if a.status_code == 400] == ["credential_request_denied"] * 3
+    with session_scope(services.sessions) as session:
+        assert len(session.scalars(select(Delivery).where(Delivery.record_version_id == record.id,
+                                                          Delivery.credential_id.is_(None))).all()) == 1
