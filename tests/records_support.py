@@ -51,11 +51,17 @@ def current(services, enrollment_id: int) -> RecordVersion | None:
 @pytest.fixture
 def almost(cli, services, tmp_path):
     """The New York program's apprentice, imported but for the last entry (which completes the
-    occupation): (API key, the enrolment's id, that last entry as the sponsor API takes it)."""
+    occupation), with the first version of its record: (API key, the enrolment's id, that last
+    entry as the sponsor API takes it, and as a CSV file for `ler import`)."""
     program = json.loads(cli("programs", "show", "ny-csr", "--json").output)
     rows = _rows_to_complete(program)
     key, _, enrollment_id = completed(cli, services, tmp_path, "ny-csr", rows[:-1])
+    with session_scope(services.sessions) as session:
+        assert records.versions(session, enrollment_id) == []   # an import makes none: they are made when read
+    assert current(services, enrollment_id).version == 1
     last = rows[-1]
     entry = {"program": "ny-csr", "entry_type": last[5], "item": last[6], "value": last[7], "date": last[8],
              "signed_off_by": last[9]}
-    return key, enrollment_id, entry
+    path = tmp_path / "last.csv"
+    path.write_text(_csv([last]))
+    return key, enrollment_id, entry, path

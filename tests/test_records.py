@@ -3,6 +3,7 @@ the credentials it holds change, verifiable in every version, exactly once under
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import pytest
@@ -23,11 +24,9 @@ PROGRAMS = ["dol-csr-3001cb", "ny-csr", "imec-csr", "dol-cs-tech-support-3031"]
 def test_each_seed_programs_record_meets_the_schema_and_verifies(program_id, cli, services, tmp_path):
     _, program, enrollment_id = completed(cli, services, tmp_path, program_id)
     with session_scope(services.sessions) as session:
-        made = records.versions(session, enrollment_id)
-        # `ler import` made the record once, after the import, whatever its chunks earned.
-        assert [v.version for v in made] == [1]
+        # `ler import` signs no record, neither per chunk nor after: the first read makes it.
+        assert records.versions(session, enrollment_id) == []
     record = current(services, enrollment_id)
-    assert record.id == made[0].id
     document = record.document
     assert record.version == 1 and document["id"] == f"urn:uuid:{record.id}"
     assert schema_errors(document, CLR_CREDENTIAL) == []
@@ -48,7 +47,7 @@ def verified(services, document: dict):
 
 
 def test_a_new_achievement_makes_version_2_and_version_1_stays_verifiable(almost, services, client):
-    key, enrollment_id, entry = almost
+    key, enrollment_id, entry, _ = almost
     with session_scope(services.sessions) as session:
         [first] = records.versions(session, enrollment_id)
         first_id, first_document, first_held = first.id, first.document, list(first.credential_ids)
@@ -86,7 +85,7 @@ def test_a_new_achievement_makes_version_2_and_version_1_stays_verifiable(almost
 
 
 def test_a_revoked_credential_is_left_out_of_the_next_version(almost, cli, services, client):
-    _, enrollment_id, _ = almost
+    _, enrollment_id, _, _ = almost
     first = current(services, enrollment_id)
     gone = first.credential_ids[0]
     revoked = cli("credentials", "revoke", gone, "--reason", "entered in error")
@@ -110,9 +109,9 @@ def test_a_revoked_credential_is_left_out_of_the_next_version(almost, cli, servi
 
 
 def test_records_made_lazily_exactly_once_under_concurrency(almost, services):
-    """Enrolments from before records (no version yet; here: their versions removed) get one
-    on first read; two readers at once make one version between them."""
-    _, enrollment_id, _ = almost
+    """Enrolments with no version yet (from before records, or only imported; here: their
+    versions removed) get one on first read; two readers at once make one version between them."""
+    _, enrollment_id, _, _ = almost
     with session_scope(services.sessions) as session:
         session.execute(RecordVersion.__table__.delete().where(RecordVersion.enrollment_id == enrollment_id))
     barrier = threading.Barrier(2)
@@ -137,3 +136,26 @@ def test_records_made_lazily_exactly_once_under_concurrency(almost, services):
     with session_scope(services.sessions) as session:
         assert session.scalar(select(func.count()).select_from(RecordVersion)
                               .where(RecordVersion.enrollment_id == enrollment_id)) == 1
+
+
+def test_a_tampered_credential_inside_the_issued_record_fails_by_name(almost, services):
+    _, enrollment_id, _, _ = almost
+    document = copy.deepcopy(current(services, enrollment_id).document)
+    inner = document["credentialSubject"]["verifiableCredential"][1]
+    inner["credentialSubject"]["achievement"]["name"] += " (with honours)"
+    result = verified(services, document)
+    assert not result.verified and result.check("proof").outcome == "fail"
+    [failing] = [n for n in result.credentials if not n.verified]
+    assert failing.credential_id == inner["id"] and [c.name for c in failing.failed] == ["proof"]
+    assert inner["id"] in result.check("credentials").message
+
+
+def test_a_version_is_rebuilt_from_its_inputs_as_signed(almost, services):
+    """`records.inputs_of` (what delivery rebuilds holder-bound copies from) gives back the very
+    document a version signed, the hashed email identifier included."""
+    _, enrollment_id, _, _ = almost
+    version = current(services, enrollment_id)
+    with session_scope(services.sessions) as session:
+        inputs = records.inputs_of(session, services.issuance, version)
+    rebuilt = inputs.build(record_id=version.id, valid_from=version.document["validFrom"])
+    assert rebuilt == {k: v for k, v in version.document.items() if k != "proof"}

@@ -15,7 +15,7 @@ from test_portal_browser import DESKTOP, accessible, fits, person, server  # noq
 
 
 def test_record_pages_read_well_on_a_phone_and_a_desktop(almost, app, services, server, person):
-    key, enrollment_id, entry = almost
+    key, enrollment_id, entry, _ = almost
     response = app.test_client().post("/api/v1/apprentices/A-100/entries", json=entry,
                                       headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 201

@@ -16,11 +16,12 @@ from issuer.issuance import records
 from issuer.issuance.models import RecordVersion
 from issuer.portal import security
 from issuer.progress.models import Enrollment
+from issuer.sponsors.models import Sponsor
 from issuer.verify.service import Verifier
 
 from conftest import require_tools
 from portal_support import csrf_of
-from records_support import completed, current
+from records_support import almost, completed, current  # noqa: F401 (almost: a fixture)
 
 
 @pytest.fixture
@@ -99,23 +100,30 @@ def test_unknown_and_hostile_ids_are_not_found(ny, client):
     assert client.get(f"/records/urn:uuid:{record.id}").status_code == 200
 
 
-def test_current_catches_up_lazily(ny, client, services):
-    """A change that made no version (a batch, or data from before records) is caught up by the
-    first read: /current makes the version (a write in a GET, which on SQLite begins no
-    transaction) and sends there."""
-    _, enrollment_id, record = ny
+def test_an_import_leaves_the_record_to_be_caught_up_when_read(almost, cli, client, services):
+    """An import signs no record; the newest version's page says the credentials changed since,
+    and /current makes the new version (a write in a GET, which on SQLite begins no transaction)
+    and sends there."""
+    _, enrollment_id, _, last = almost
     with session_scope(services.sessions) as session:
-        held = records.held_credentials(session, session.get(Enrollment, enrollment_id))
-        row = session.get(RecordVersion, record.id)
-        row.credential_ids = [c.id for c in held][1:]   # as if one had been earned since
-    response = client.get(f"/records/{record.id}/current")
+        sponsor = session.get(Sponsor, records.newest(session, enrollment_id).sponsor_id).name
+        [first] = records.versions(session, enrollment_id)
+        first_id = first.id
+    imported = cli("import", last, "--sponsor", sponsor)
+    assert imported.exit_code == 0 and "1 recorded, 2 credentials issued" in imported.output, imported.output
+    with session_scope(services.sessions) as session:
+        assert [v.id for v in records.versions(session, enrollment_id)] == [first_id]
+    html = client.get(f"/records/{first_id}").get_data(as_text=True)
+    assert 'data-state="due"' in html and f'href="/records/{first_id}/current" id="newer-link"' in html
+    response = client.get(f"/records/{first_id}/current")
     assert response.status_code == 303
     with session_scope(services.sessions) as session:
         versions = records.versions(session, enrollment_id)
         assert [v.version for v in versions] == [1, 2]
         assert response.headers["Location"].endswith(f"/records/{versions[1].id}")
-    # Caught up: asked again, the same.
-    assert client.get(f"/records/{record.id}/current").headers["Location"] == response.headers["Location"]
+    # Caught up: asked again, the same; and version 1 now points to version 2.
+    assert client.get(f"/records/{first_id}/current").headers["Location"] == response.headers["Location"]
+    assert 'data-state="superseded"' in client.get(f"/records/{first_id}").get_data(as_text=True)
 
 
 def signed_in_apprentice(app, services, enrollment_id: int):
@@ -156,7 +164,6 @@ def test_ler_records_show_and_refresh(ny, cli, services):
     assert json.loads(as_json.output) == record.document
     with session_scope(services.sessions) as session:
         sponsor_id = session.get(RecordVersion, record.id).sponsor_id
-        from issuer.sponsors.models import Sponsor
         slug = session.get(Sponsor, sponsor_id).slug
     by_apprentice = cli("records", "show", "--apprentice", "A-100", "--sponsor", slug)
     assert by_apprentice.exit_code == 0 and record.id in by_apprentice.output
@@ -177,7 +184,6 @@ def test_ler_records_show_and_refresh(ny, cli, services):
 
 def test_staff_see_the_record_beside_the_apprentices_progress(ny, app, services):
     from portal_support import Signed, make_staff
-    from issuer.sponsors.models import Sponsor
     _, enrollment_id, record = ny
     with session_scope(services.sessions) as session:
         sponsor_name = session.get(Sponsor, record.sponsor_id).name

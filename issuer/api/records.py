@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, redirect
+from flask import Blueprint, Response, redirect
 
 from issuer.api.context import services as _services
 from issuer.api.pages import _not_found, _page
@@ -40,9 +40,10 @@ def _found(record_id: str) -> Found | None:
         if version is None:
             return None
         program = session.get(ProgramVersion, version.program_version_id)
-        view = describe_record(version, program=program.document if program else None,
-                               newest=records.newest(session, version.enrollment_id),
-                               withdrawn=records.revoked_among(session, version.credential_ids))
+        newest = records.newest(session, version.enrollment_id)
+        view = describe_record(version, program=program.document if program else None, newest=newest,
+                               withdrawn=records.revoked_among(session, version.credential_ids),
+                               due=newest.id == version.id and records.stale(session, version))
         session.expunge(version)
     return Found(version, view)
 
@@ -65,15 +66,19 @@ def record_page(record_id):
     return response
 
 
+def _download(found: Found, body, mimetype: str, disposition: str, extension: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (f'{disposition}; filename="apprenticeship-record-{found.version.id}-'
+                                               f'v{found.version.version}.{extension}"')
+    return response
+
+
 @bp.get("/records/<record_id>.json")
 def record_json(record_id):
     found = _found(record_id)
     if found is None:
         return _missing(record_id)
-    response = current_app.response_class(json.dumps(found.version.document, ensure_ascii=False), mimetype=JSON_TYPE)
-    response.headers["Content-Disposition"] = (f'attachment; filename="apprenticeship-record-{found.version.id}-'
-                                               f'v{found.version.version}.json"')
-    return response
+    return _download(found, json.dumps(found.version.document, ensure_ascii=False), JSON_TYPE, "attachment", "json")
 
 
 @bp.get("/records/<record_id>.pdf")
@@ -81,10 +86,8 @@ def record_pdf(record_id):
     found = _found(record_id)
     if found is None:
         return _missing(record_id)
-    response = Response(transcript_pdf(_services().config, found.view, page_url(found.version.id)),
-                        mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="apprenticeship-record-{found.version.id}.pdf"'
-    return response
+    body = transcript_pdf(_services().config, found.view, page_url(found.version.id))
+    return _download(found, body, "application/pdf", "inline", "pdf")
 
 
 @bp.get("/records/<record_id>/current")

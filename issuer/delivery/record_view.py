@@ -46,6 +46,7 @@ class RecordView:
     groups: tuple[KindGroup, ...]
     withdrawn: frozenset[str] = field(default_factory=frozenset)   # credential ids revoked since
     newer: Newer | None = None
+    due: bool = False      # the newest version, but the credentials held changed since (see /current)
 
     @property
     def count(self) -> int:
@@ -75,9 +76,10 @@ def _groups(held: list[CredentialView]) -> tuple[KindGroup, ...]:
 
 
 def describe_record(version: RecordVersion, *, program: dict | None, newest: RecordVersion | None = None,
-                    withdrawn: frozenset[str] = frozenset()) -> RecordView:
+                    withdrawn: frozenset[str] = frozenset(), due: bool = False) -> RecordView:
     """The view of `version` (its stored, signed document); `newest`: the enrolment's newest
-    version; `withdrawn`: the row ids of held credentials revoked since."""
+    version; `withdrawn`: the row ids of held credentials revoked since; `due`: the credentials
+    held changed since the newest version, whose successor is made when /current is asked for."""
     document = version.document
     subject = document.get("credentialSubject") or {}
     issuer = document.get("issuer") if isinstance(document.get("issuer"), dict) else {}
@@ -92,7 +94,7 @@ def describe_record(version: RecordVersion, *, program: dict | None, newest: Rec
         program=program["title"] if program else (held[0].program or "" if held else ""),
         program_version=f"{program['id']}, version {program['version']}" if program else None,
         occupations=_occupations(subject), version=version.version, issued=_date(version.issued_at),
-        issued_at=version.issued_at, groups=_groups(held), withdrawn=withdrawn, newer=newer)
+        issued_at=version.issued_at, groups=_groups(held), withdrawn=withdrawn, newer=newer, due=due)
 
 
 def transcript_pdf(config, view: RecordView, page_url: str) -> bytes:

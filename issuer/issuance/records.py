@@ -12,12 +12,18 @@ each is stored in a savepoint (as `issuer.issuance.store` stores credentials). A
 loses the race reads the winner's version; when it holds the same credentials, that is the
 answer (two writers for one held set make one version), else the writer goes again.
 
-When (see also `issuer.workflow`): signing a record of dozens of credentials costs 0.1-0.5 s,
-so a record is not re-signed for every chunk of a multi-year import. It is made eagerly where
-one change arrives at a time (an entry recorded through the API or the console that earns
-something; a revocation), once per touched enrolment after `ler import`, and lazily otherwise:
-`current` catches up whenever the record is asked for (the apprentice's page, /records/<id>/current,
-`ler records refresh`), which also covers enrolments that existed before records did.
+When: signing a record costs 0.03 s for a few credentials to 0.1-0.7 s for dozens
+(benchmarks/records.py, benchmarks/verify_clr.py), so records are not re-signed for every chunk
+of a multi-year import, nor for every apprentice an import or a batch touches: an import of 200
+apprentices that each earn one credential costs 1.9 s of CPU, and making their 200 records after
+it 4.4 s more (2 cores, load 4-7). So a version is made eagerly only where one change arrives at a time:
+an entry recorded through the API or the console (`issuer.workflow.earning.record_entries`) that
+earns something, and a revocation (`IssuanceContext.revoked`, called by the status domain). Every
+other change (imports, web batches, and enrolments that existed before records did) is caught
+up lazily: `current` makes the version when the record is next asked for (the apprentice's
+page, /records/<id>/current, the wallet, `ler records show`), or in bulk by `ler records
+refresh`. A record page whose version is the newest but no longer holds what is held says so and
+links to /records/<id>/current.
 """
 
 from __future__ import annotations
@@ -29,15 +35,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.credentials import clr
 from issuer.credentials.openbadge import Achievement, IssuerProfile, Recipient
 from issuer.errors import CredentialError
 from issuer.issuance import content, signing
-from issuer.issuance.lookup import row_id
+from issuer.issuance.lookup import URN, row_id
 from issuer.issuance.models import IssuedCredential, RecordVersion
+from issuer.issuance.store import add_once
 from issuer.progress import state as states
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.rules import OCCUPATION_KEY, evaluate
@@ -47,22 +53,35 @@ from issuer.status.models import StatusEntry
 
 log = logging.getLogger(__name__)
 
-URN = "urn:uuid:"
 # Writers that lose a race for a version number read the winner's and go again when the held
 # set moved on meanwhile; more than this many lost races in one call is not a race but a bug.
 ATTEMPTS = 5
 KINDS = {v: k for k, v in content.ACHIEVEMENT_TYPES.items()}   # achievementType -> the rules' kind
 
 
-def held_credentials(session: Session, enrollment: Enrollment) -> list[IssuedCredential]:
+def _held(enrollment: Enrollment, *columns):
     """The credentials the enrolment's record holds: every one issued to the apprentice in the
     enrolment's program version, but those revoked; by row id."""
     revoked = and_(StatusEntry.status_list_id == IssuedCredential.status_list_id,
                    StatusEntry.status_index == IssuedCredential.status_index, StatusEntry.revoked.is_(True))
-    return list(session.scalars(select(IssuedCredential).outerjoin(StatusEntry, revoked).where(
+    return select(*columns).outerjoin(StatusEntry, revoked).where(
         IssuedCredential.apprentice_id == enrollment.apprentice_id,
         IssuedCredential.program_version_id == enrollment.program_version_id,
-        StatusEntry.status_index.is_(None)).order_by(IssuedCredential.id)))
+        StatusEntry.status_index.is_(None)).order_by(IssuedCredential.id)
+
+
+def held_credentials(session: Session, enrollment: Enrollment) -> list[IssuedCredential]:
+    return list(session.scalars(_held(enrollment, IssuedCredential)))
+
+
+def held_ids(session: Session, enrollment: Enrollment) -> list[str]:
+    """`held_credentials`' ids alone: whether a version is due is decided without reading documents."""
+    return list(session.scalars(_held(enrollment, IssuedCredential.id)))
+
+
+def stale(session: Session, version: RecordVersion) -> bool:
+    """Whether the credentials held changed since `version` (a new version is due when it is the newest)."""
+    return version.credential_ids != held_ids(session, session.get(Enrollment, version.enrollment_id))
 
 
 def newest(session: Session, enrollment_id: int) -> RecordVersion | None:
@@ -85,6 +104,7 @@ def _earned(book: states.Book, credential: IssuedCredential) -> clr.EarnedCreden
     """A held credential with its kind (as its achievementType says) and, for a framework level,
     its place among its framework's levels (the program's order, lowest first)."""
     achievement = (credential.document.get("credentialSubject") or {}).get("achievement") or {}
+    # Ours are of the four kinds the rules name; anything else is listed beside the competencies.
     kind = KINDS.get(achievement.get("achievementType"), clr.COMPETENCY)
     if kind != clr.FRAMEWORK_LEVEL:
         return clr.EarnedCredential(credential.document, kind)
@@ -163,23 +183,12 @@ def _store(session: Session, ctx, enrollment: Enrollment, held: list[IssuedCrede
                                                                     record_id=record_id, valid_from=now),
                                   loader=ctx.loader)
     apprentice = session.get(Apprentice, enrollment.apprentice_id)
+    row = RecordVersion(id=record_id, enrollment_id=enrollment.id, apprentice_id=apprentice.id,
+                        sponsor_id=apprentice.sponsor_id, program_version_id=enrollment.program_version_id,
+                        version=number, document=document, credential_ids=[c.id for c in held], issued_at=now)
     # Signed before the savepoint: on SQLite a read-only request (no BEGIN) takes the write lock
-    # only here, at its first write, so it never holds it while signing.
-    savepoint = session.begin_nested()
-    try:
-        row = RecordVersion(id=record_id, enrollment_id=enrollment.id, apprentice_id=apprentice.id,
-                            sponsor_id=apprentice.sponsor_id, program_version_id=enrollment.program_version_id,
-                            version=number, document=document, credential_ids=[c.id for c in held], issued_at=now)
-        session.add(row)
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return None
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
-    return row
+    # only at this first write, so it never holds it while signing.
+    return row if add_once(session, row) else None
 
 
 def current(session: Session, ctx, enrollment_id: int, *, now: datetime | None = None) -> RecordVersion | None:
@@ -191,11 +200,12 @@ def current(session: Session, ctx, enrollment_id: int, *, now: datetime | None =
         return None
     for _ in range(ATTEMPTS):
         latest = newest(session, enrollment.id)
-        held = held_credentials(session, enrollment)
+        ids = held_ids(session, enrollment)
+        if latest is not None and latest.credential_ids == ids:
+            return latest
+        held = held_credentials(session, enrollment) if ids else []
         if not held:
             return None
-        if latest is not None and latest.credential_ids == [c.id for c in held]:
-            return latest
         stored = _store(session, ctx, enrollment, held, (latest.version if latest else 0) + 1,
                         now or datetime.now(timezone.utc))
         if stored is not None:

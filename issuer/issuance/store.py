@@ -21,21 +21,27 @@ from issuer.issuance.plan import Plan
 def store(session: Session, plan: Plan, slot: tuple[int, int], document: dict) -> IssuedCredential | None:
     """The stored credential, or None when one is held for the plan's key already."""
     list_id, index = slot
+    row = IssuedCredential(id=plan.credential_id, sponsor_id=plan.sponsor_id, apprentice_id=plan.apprentice_id,
+                           program_version_id=plan.program_version_id, achievement_key=plan.achievement.key,
+                           document=document, status_list_id=list_id, status_index=index, origin=plan.origin)
+    return row if add_once(session, row) else None
+
+
+def add_once(session: Session, row) -> bool:
+    """`row` inserted in a savepoint of its own: False, and nothing of it kept, when a unique key
+    refuses it (a concurrent writer stored its twin first; the caller's transaction goes on)."""
     savepoint = session.begin_nested()
     try:
-        row = IssuedCredential(id=plan.credential_id, sponsor_id=plan.sponsor_id, apprentice_id=plan.apprentice_id,
-                               program_version_id=plan.program_version_id, achievement_key=plan.achievement.key,
-                               document=document, status_list_id=list_id, status_index=index, origin=plan.origin)
         session.add(row)
         session.flush()
     except IntegrityError:
         savepoint.rollback()
-        return None
+        return False
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
-    return row
+    return True
 
 
 @dataclass(frozen=True)

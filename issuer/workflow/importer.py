@@ -6,6 +6,10 @@ state and the credentials they earn), each apprentice once per chunk
 (`issuer.workflow.earning`). A bad row is reported with its line and column and skipped; it
 never undoes the rows before it. A crash loses at most the chunk in hand, and running the file
 again finds the committed rows already recorded: re-importing is a no-op.
+
+Apprenticeship records are not re-signed here, neither per chunk nor after the import: a record
+is made when it is next read (`issuer.issuance.records`), which keeps an import that earns many
+apprentices something at the cost of its credentials (benchmarks/records.py).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.db import session_scope
-from issuer.issuance import records
 from issuer.issuance.services import IssuanceContext
 from issuer import audit
 from issuer.programs import catalog
@@ -142,7 +145,6 @@ def import_rows(sessions: sessionmaker[Session], ctx: IssuanceContext, sponsor_i
         if error is not None:
             yield error
     dry_session = sessions() if dry_run else None
-    issued: list[str] = []
     try:
         for part in _chunks(valid, chunk):
             if dry_session is not None:
@@ -155,28 +157,11 @@ def import_rows(sessions: sessionmaker[Session], ctx: IssuanceContext, sponsor_i
             else:
                 with session_scope(sessions) as session:
                     results = apply_rows(session, ctx, sponsor_id, part, source=source, recorded_by=recorded_by)
-                issued += [c for r in results for c in r.credentials]
                 yield from results
-        refresh_records(sessions, ctx, issued)
     finally:
         if dry_session is not None:
             dry_session.rollback()
             dry_session.close()
-
-
-def refresh_records(sessions: sessionmaker[Session], ctx: IssuanceContext, credential_ids: list[str]) -> None:
-    """The apprenticeship records of the enrolments that earned `credential_ids`, once each and
-    after the whole import rather than per chunk: a multi-year import earns an apprentice's
-    credentials over many chunks, and re-signing a record of dozens of credentials costs 0.1-0.5
-    s each time. One transaction per enrolment keeps SQLite's write lock short. A crash before
-    this leaves nothing wrong, only late: `records.current` catches up when the record is read."""
-    if not credential_ids:
-        return
-    with session_scope(sessions) as session:
-        enrollment_ids = records.enrollments_holding(session, credential_ids)
-    for enrollment_id in enrollment_ids:
-        with session_scope(sessions) as session:
-            records.refresh(session, ctx, [enrollment_id])
 
 
 def row_key(row: dict) -> tuple:
