@@ -84,6 +84,9 @@ def bound_throughout(record: dict, holder: str, services) -> None:
     assert result.verified, result.to_json()
     assert len(result.credentials) == len(inner) and all(n.verified for n in result.credentials)
     assert result.check("subjects").outcome == PASS, result.to_json()
+    # Any part taken out of the record stands alone, bound to the holder (the occupation, say).
+    part = verify_credential(inner[0], resolver=services.identity.resolver(), recipient=holder)
+    assert part.verified and part.check("recipient").outcome == PASS, part.to_json()
 
 
 def test_the_real_openid4vci_client_takes_the_holder_bound_record(services, apprentice, wallet_client, server,
