@@ -24,6 +24,7 @@ def test_the_record_wallet_codes_read_well_on_a_phone_and_a_desktop(services, is
         page.goto(f"{server}/me/login/{token}")
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="Your apprenticeship record")).to_be_visible()
+        accessible(page)   # the apprentice's page, with the button
         page.get_by_role("button", name="Add my apprenticeship record to my wallet").click()
         expect(page.get_by_role("heading", name="Add your record to your wallet")).to_be_visible()
         expect(page.get_by_role("img", name="QR code for an OpenID4VCI wallet")).to_be_visible()
