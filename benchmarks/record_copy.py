@@ -13,32 +13,26 @@ must verify, bound to the holder throughout.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from issuer.composition import build_services  # noqa: E402
 from issuer.credentials import clr  # noqa: E402
 from issuer.credentials.openbadge import IssuerProfile  # noqa: E402
 from issuer.db import session_scope  # noqa: E402
 from issuer.delivery import record_copies  # noqa: E402
 from issuer.issuance.records import ClrInputs  # noqa: E402
-from issuer.sponsors.services import create_sponsor  # noqa: E402
 from issuer.verify.service import Verifier  # noqa: E402
-from verify import _config  # noqa: E402 (benchmarks/verify.py: the same benchmark database and keys)
-from verify_clr import LEARNER, PROGRAM, _credentials  # noqa: E402
+from verify_clr import LEARNER, PROGRAM, _credentials, run  # noqa: E402
 
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 
 
-def measure(services, issuer: IssuerProfile, count: int) -> dict:
+def measure(services, _client, issuer: IssuerProfile, count: int) -> dict:
     inputs = ClrInputs(issuer=issuer, recipient=LEARNER, program=PROGRAM,
                        earned=tuple(_credentials(services, issuer, count)))
     wall, cpu = time.perf_counter(), time.process_time()
@@ -54,31 +48,5 @@ def measure(services, issuer: IssuerProfile, count: int) -> dict:
             "copy_cpu_s": round(cpu, 3), "pool": services.issuance.signer.started}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--counts", default=f"13,64,{clr.MAX_CREDENTIALS}")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        config = _config(Path(tmp))
-        services = build_services(config)
-        with session_scope(services.sessions) as session:
-            sponsor, _ = create_sponsor(session, f"Benchmark Sponsor {uuid.uuid4().hex[:8]}", keys=services.keys)
-            issuer = IssuerProfile(services.identity.sponsor_did(sponsor.slug), sponsor.name)
-        try:
-            rows = [measure(services, issuer, int(count)) for count in args.counts.split(",")]
-        finally:
-            services.issuance.signer.close()
-            services.engine.dispose()
-    load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else None
-    if args.json:
-        print(json.dumps({"rows": rows, "loadavg": load}, indent=2))
-    else:
-        for row in rows:
-            print("  ".join(f"{k}={v}" for k, v in row.items()))
-        print(f"load average: {' '.join(load) if load else 'unknown'}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(__doc__, f"13,64,{clr.MAX_CREDENTIALS}", measure))

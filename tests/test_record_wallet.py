@@ -74,6 +74,25 @@ def apprentice(app, services, cli, tmp_path):
     return signed_in(app, services, record.apprentice_id), record, {"Authorization": f"Bearer {key}"}
 
 
+@pytest.fixture
+def own(app, services, issued):
+    """The `issued` apprentice (one credential, so a record holding it), signed in to their page:
+    (browser, record)."""
+    with session_scope(services.sessions) as session:
+        enrollment_id = session.scalars(select(Enrollment.id).where(
+            Enrollment.apprentice_id == issued.apprentice_id)).one()
+    return signed_in(app, services, issued.apprentice_id), record_of(services, enrollment_id)
+
+
+def redeemed(client, offer_uri: str) -> tuple[Wallet, dict]:
+    """A wallet (tests/test_oid4vci.py's, written from the specification) that read the offer and
+    the metadata and redeemed the code: (the wallet, the token response)."""
+    wallet = Wallet(client)
+    offer = wallet.offer_from_uri(offer_uri)
+    wallet.discover(offer)
+    return wallet, wallet.token(offer).get_json()
+
+
 def bound_throughout(record: dict, holder: str, services) -> None:
     """The record and every credential in it are about `holder`, and all of it verifies."""
     assert record["type"] == ["VerifiableCredential", "ClrCredential"]
@@ -138,14 +157,10 @@ def test_the_learner_credential_wallet_takes_the_holder_bound_record(services, a
     assert again.status_code == 409
 
 
-def test_a_configuration_the_offer_is_not_for_is_a_clean_error(client, services, issued, wallet_client, server,
+def test_a_configuration_the_offer_is_not_for_is_a_clean_error(client, services, issued, own, wallet_client, server,
                                                                tmp_path):
     # A record offer asked for as an Open Badge, by the real client.
-    with session_scope(services.sessions) as session:
-        enrollment_id = session.scalars(select(Enrollment.id).where(
-            Enrollment.apprentice_id == issued.apprentice_id)).one()
-    record = record_of(services, enrollment_id)
-    browser = signed_in(client.application, services, issued.apprentice_id)
+    browser, record = own
     offer, _ = links(press(browser, record.id))
     out = take(wallet_client, server, tmp_path, offer, configuration="OpenBadgeCredential_ldp_vc")
     assert not out["ok"] and out["status"] == 400, out
@@ -156,10 +171,7 @@ def test_a_configuration_the_offer_is_not_for_is_a_clean_error(client, services,
     assert not out["ok"] and out["status"] == 400 and out["body"]["error"] == "invalid_credential_request", out
 
     # Draft 13 wallets name it by format and types: the types of the other kind are unsupported here.
-    wallet = Wallet(client)
-    offer_object = wallet.offer_from_uri(links(press(browser, record.id))[0])
-    wallet.discover(offer_object)
-    token = wallet.token(offer_object).get_json()
+    wallet, token = redeemed(client, links(press(browser, record.id))[0])
     auth = {"Authorization": f"Bearer {token['access_token']}"}
     asked = {"format": "ldp_vc", "credential_definition": {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
              "proof": {"proof_type": "jwt", "jwt": wallet.proof(token["c_nonce"])}}
@@ -174,12 +186,8 @@ def test_a_configuration_the_offer_is_not_for_is_a_clean_error(client, services,
     assert response.get_json()["credential"]["credentialSubject"]["id"] == wallet.did
 
 
-def test_expired_offers_and_exchanges_are_refused(client, services, issued):
-    with session_scope(services.sessions) as session:
-        enrollment_id = session.scalars(select(Enrollment.id).where(
-            Enrollment.apprentice_id == issued.apprentice_id)).one()
-    record = record_of(services, enrollment_id)
-    browser = signed_in(client.application, services, issued.apprentice_id)
+def test_expired_offers_and_exchanges_are_refused(client, services, issued, own):
+    browser, record = own
     offer, exchange = links(press(browser, record.id))
     past = datetime.now(timezone.utc) - timedelta(seconds=1)
     with session_scope(services.sessions) as session:
@@ -194,11 +202,8 @@ def test_expired_offers_and_exchanges_are_refused(client, services, issued):
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
 
 
-def test_only_the_apprentice_takes_their_own_record(app, client, services, issued):
-    with session_scope(services.sessions) as session:
-        enrollment_id = session.scalars(select(Enrollment.id).where(
-            Enrollment.apprentice_id == issued.apprentice_id)).one()
-    record = record_of(services, enrollment_id)
+def test_only_the_apprentice_takes_their_own_record(app, client, services, issued, own):
+    _, record = own
     other = client.post("/api/v1/apprentices", headers=issued.auth, json={
         "external_id": f"E-{uuid.uuid4().hex[:6]}", "name": "Bea Ortiz", "email": "bea@example.org",
         "program": "ny-csr", "start_date": "2024-01-02"}).get_json()["id"]
@@ -218,13 +223,9 @@ def test_only_the_apprentice_takes_their_own_record(app, client, services, issue
         assert session.scalars(select(Offer).where(Offer.record_version_id == record.id)).all() == []
 
 
-def test_how_often_an_apprentice_makes_record_codes_is_limited(client, services, issued):
+def test_how_often_an_apprentice_makes_record_codes_is_limited(client, services, issued, own):
     from issuer.api.record_wallet import PRESSES_PER_HOUR
-    with session_scope(services.sessions) as session:
-        enrollment_id = session.scalars(select(Enrollment.id).where(
-            Enrollment.apprentice_id == issued.apprentice_id)).one()
-    record = record_of(services, enrollment_id)
-    browser = signed_in(client.application, services, issued.apprentice_id)
+    browser, record = own
     for _ in range(PRESSES_PER_HOUR):
         assert press(browser, record.id).status_code == 200
     refused = press(browser, record.id)
@@ -234,43 +235,31 @@ def test_how_often_an_apprentice_makes_record_codes_is_limited(client, services,
         assert len(made) == PRESSES_PER_HOUR
 
 
-def test_a_record_whose_credential_was_revoked_since_the_offer_is_not_delivered(client, services, issued):
-    with session_scope(services.sessions) as session:
-        enrollment_id = session.scalars(select(Enrollment.id).where(
-            Enrollment.apprentice_id == issued.apprentice_id)).one()
-    record = record_of(services, enrollment_id)
-    browser = signed_in(client.application, services, issued.apprentice_id)
+def test_a_record_whose_credential_was_revoked_since_the_offer_is_not_delivered(client, services, issued, own):
+    browser, record = own
     offer, exchange = links(press(browser, record.id))
     revoked = client.post(f"/api/v1/credentials/{issued.id}/revoke", json={"reason": "issued in error"},
                           headers=issued.auth)
     assert revoked.status_code == 200, revoked.get_json()
     refused = press(browser, record.id)
     assert refused.status_code == 409 and "holds no credential now" in refused.get_data(as_text=True)
-    wallet = Wallet(client)
-    offer_object = wallet.offer_from_uri(offer)
-    wallet.discover(offer_object)
-    token = wallet.token(offer_object).get_json()["access_token"]
+    wallet, token = redeemed(client, offer)
+    token = token["access_token"]
     # The record held only that credential: none is left, so there is no record to hand out.
     _error(wallet.credential(token, RECORD, wallet.proof(wallet.nonce())), 400, "credential_request_denied")
     response = client.post(exchange[len(BASE):], json={})
     assert response.status_code == 403 and "revoked" in response.get_json()["detail"]
 
 
-def test_a_record_offer_delivers_once_and_hears_what_became_of_it(client, services, issued):
+def test_a_record_offer_delivers_once_and_hears_what_became_of_it(client, services, issued, own):
     from issuer.audit.models import AuditEvent
-    with session_scope(services.sessions) as session:
-        enrollment_id = session.scalars(select(Enrollment.id).where(
-            Enrollment.apprentice_id == issued.apprentice_id)).one()
-    record = record_of(services, enrollment_id)
-    browser = signed_in(client.application, services, issued.apprentice_id)
-    wallet = Wallet(client)
-    offer = wallet.offer_from_uri(links(press(browser, record.id))[0])
-    wallet.discover(offer)
+    browser, record = own
+    wallet, token = redeemed(client, links(press(browser, record.id))[0])
+    token = token["access_token"]
     configuration = wallet.metadata["credential_configurations_supported"][RECORD]
     assert configuration["format"] == "ldp_vc"
     assert configuration["credential_definition"]["type"] == ["VerifiableCredential", "ClrCredential"]
     assert {d["locale"] for d in configuration["credential_metadata"]["display"]} == {"en-US", "es-US"}
-    token = wallet.token(offer).get_json()["access_token"]
     answer = wallet.credential(token, RECORD, wallet.proof(wallet.nonce()))
     assert answer.status_code == 200, answer.get_json()
     [taken] = answer.get_json()["credentials"]
@@ -290,17 +279,11 @@ def test_a_record_offer_delivers_once_and_hears_what_became_of_it(client, servic
     assert actions == ["credential.wallet.credential_accepted"]
 
 
-def test_of_two_requests_racing_for_one_record_offer_exactly_one_is_answered(app, client, services, issued):
+def test_of_two_requests_racing_for_one_record_offer_exactly_one_is_answered(app, client, services, issued, own):
     import threading
-    with session_scope(services.sessions) as session:
-        enrollment_id = session.scalars(select(Enrollment.id).where(
-            Enrollment.apprentice_id == issued.apprentice_id)).one()
-    record = record_of(services, enrollment_id)
-    browser = signed_in(app, services, issued.apprentice_id)
-    wallet = Wallet(client)
-    offer = wallet.offer_from_uri(links(press(browser, record.id))[0])
-    wallet.discover(offer)
-    token = wallet.token(offer).get_json()["access_token"]
+    browser, record = own
+    wallet, token = redeemed(client, links(press(browser, record.id))[0])
+    token = token["access_token"]
     proofs = [wallet.proof(wallet.nonce()) for _ in range(4)]
     answers = []
 

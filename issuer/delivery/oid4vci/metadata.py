@@ -17,58 +17,53 @@ def _display(base_url: str, service_name: str) -> list[dict]:
     ]
 
 
-def _credential_metadata(base_url: str) -> dict:
+LOCALES = ("en-US", "es-US")
+# What a wallet's card of either kind shows besides its own first claim: (path, English, Spanish,
+# mandatory).
+SHARED_CLAIMS = ((["credentialSubject", "name"], "Apprentice", "Aprendiz", False),
+                 (["issuer", "name"], "Sponsor", "Patrocinador", True),
+                 (["validFrom"], "Valid from", "Válido desde", True))
+
+
+def _claim(path: list[str], english: str, spanish: str, mandatory: bool) -> dict:
+    claim: dict = {"path": path}
+    if mandatory:
+        claim["mandatory"] = True
+    claim["display"] = [{"name": name, "locale": locale} for name, locale in zip((english, spanish), LOCALES)]
+    return claim
+
+
+def _card(base_url: str, *, names: tuple[str, str], descriptions: tuple[str, str], alts: tuple[str, str],
+          background: str, first_claim: tuple) -> dict:
+    """A configuration's look in the wallet (display, in English and Spanish) and its claims."""
     logo = {"uri": f"{base_url}/delivery/logo.png"}
     return {
-        "display": [
-            {"name": "Apprenticeship achievement", "locale": "en-US", "description":
-             "An Open Badges 3.0 credential attesting progress in a registered apprenticeship program.",
-             "logo": {**logo, "alt_text": "Apprenticeship achievement badge"},
-             "background_color": "#12355b", "text_color": "#ffffff"},
-            {"name": "Logro de aprendizaje", "locale": "es-US", "description":
-             "Una credencial Open Badges 3.0 que da fe del progreso en un programa de aprendizaje registrado.",
-             "logo": {**logo, "alt_text": "Insignia de logro de aprendizaje"},
-             "background_color": "#12355b", "text_color": "#ffffff"},
-        ],
-        "claims": [
-            {"path": ["credentialSubject", "achievement", "name"], "mandatory": True,
-             "display": [{"name": "Achievement", "locale": "en-US"}, {"name": "Logro", "locale": "es-US"}]},
-            {"path": ["credentialSubject", "name"],
-             "display": [{"name": "Apprentice", "locale": "en-US"}, {"name": "Aprendiz", "locale": "es-US"}]},
-            {"path": ["issuer", "name"], "mandatory": True,
-             "display": [{"name": "Sponsor", "locale": "en-US"}, {"name": "Patrocinador", "locale": "es-US"}]},
-            {"path": ["validFrom"], "mandatory": True,
-             "display": [{"name": "Valid from", "locale": "en-US"}, {"name": "Válido desde", "locale": "es-US"}]},
-        ],
+        "display": [{"name": name, "locale": locale, "description": description,
+                     "logo": {**logo, "alt_text": alt}, "background_color": background, "text_color": "#ffffff"}
+                    for name, locale, description, alt in zip(names, LOCALES, descriptions, alts)],
+        "claims": [_claim(*claim) for claim in (first_claim, *SHARED_CLAIMS)],
     }
+
+
+def _credential_metadata(base_url: str) -> dict:
+    return _card(
+        base_url, names=("Apprenticeship achievement", "Logro de aprendizaje"),
+        descriptions=("An Open Badges 3.0 credential attesting progress in a registered apprenticeship program.",
+                      "Una credencial Open Badges 3.0 que da fe del progreso en un programa de aprendizaje "
+                      "registrado."),
+        alts=("Apprenticeship achievement badge", "Insignia de logro de aprendizaje"), background="#12355b",
+        first_claim=(["credentialSubject", "achievement", "name"], "Achievement", "Logro", True))
 
 
 def _record_metadata(base_url: str) -> dict:
-    logo = {"uri": f"{base_url}/delivery/logo.png"}
-    return {
-        "display": [
-            {"name": "Apprenticeship record", "locale": "en-US", "description":
-             "A CLR 2.0 record of a registered apprenticeship: every credential earned in the program, "
-             "each verifiable on its own, and how they relate.",
-             "logo": {**logo, "alt_text": "Apprenticeship record"},
-             "background_color": "#0b2540", "text_color": "#ffffff"},
-            {"name": "Expediente de aprendizaje", "locale": "es-US", "description":
-             "Un expediente CLR 2.0 de un programa de aprendizaje registrado: cada credencial obtenida en el "
-             "programa, cada una verificable por sí sola, y cómo se relacionan.",
-             "logo": {**logo, "alt_text": "Expediente de aprendizaje"},
-             "background_color": "#0b2540", "text_color": "#ffffff"},
-        ],
-        "claims": [
-            {"path": ["name"], "mandatory": True,
-             "display": [{"name": "Record", "locale": "en-US"}, {"name": "Expediente", "locale": "es-US"}]},
-            {"path": ["credentialSubject", "name"],
-             "display": [{"name": "Apprentice", "locale": "en-US"}, {"name": "Aprendiz", "locale": "es-US"}]},
-            {"path": ["issuer", "name"], "mandatory": True,
-             "display": [{"name": "Sponsor", "locale": "en-US"}, {"name": "Patrocinador", "locale": "es-US"}]},
-            {"path": ["validFrom"], "mandatory": True,
-             "display": [{"name": "Valid from", "locale": "en-US"}, {"name": "Válido desde", "locale": "es-US"}]},
-        ],
-    }
+    return _card(
+        base_url, names=("Apprenticeship record", "Expediente de aprendizaje"),
+        descriptions=("A CLR 2.0 record of a registered apprenticeship: every credential earned in the program, "
+                      "each verifiable on its own, and how they relate.",
+                      "Un expediente CLR 2.0 de un programa de aprendizaje registrado: cada credencial obtenida en "
+                      "el programa, cada una verificable por sí sola, y cómo se relacionan."),
+        alts=("Apprenticeship record", "Expediente de aprendizaje"), background="#0b2540",
+        first_claim=(["name"], "Record", "Expediente", True))
 
 
 def _binding(credential_metadata: dict) -> dict:
