@@ -102,9 +102,11 @@ def measure(services, client, issuer: IssuerProfile, count: int) -> dict:
             "http_s": round(http, 3) if http is not None else None}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--counts", default=f"13,69,{clr.MAX_CREDENTIALS}")
+def run(doc: str, default_counts: str, measure_one) -> int:
+    """The command line of a benchmark by record size (this one, benchmarks/record_copy.py):
+    `measure_one(services, client, issuer, count)` gives each row, for a new benchmark sponsor."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--counts", default=default_counts)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,8 +116,11 @@ def main() -> int:
         with session_scope(services.sessions) as session:
             sponsor, _ = create_sponsor(session, f"Benchmark Sponsor {uuid.uuid4().hex[:8]}", keys=services.keys)
             issuer = IssuerProfile(services.identity.sponsor_did(sponsor.slug), sponsor.name)
-        rows = [measure(services, client, issuer, int(count)) for count in args.counts.split(",")]
-        services.engine.dispose()
+        try:
+            rows = [measure_one(services, client, issuer, int(count)) for count in args.counts.split(",")]
+        finally:
+            services.issuance.signer.close()
+            services.engine.dispose()
     load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else None
     if args.json:
         print(json.dumps({"rows": rows, "loadavg": load}, indent=2))
@@ -124,6 +129,10 @@ def main() -> int:
             print("  ".join(f"{k}={v}" for k, v in row.items()))
         print(f"load average: {' '.join(load) if load else 'unknown'}")
     return 0
+
+
+def main() -> int:
+    return run(__doc__, f"13,69,{clr.MAX_CREDENTIALS}", measure)
 
 
 if __name__ == "__main__":

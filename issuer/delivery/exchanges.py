@@ -6,6 +6,11 @@ DIDAuthentication (a `challenge` and a `domain`). It POSTs back `{"verifiablePre
 signed by the holder's did:key with proofPurpose `authentication`; we verify that proof (challenge,
 domain, signature) and answer with a presentation holding the credential re-issued to that DID.
 An exchange is single use and expires.
+
+An exchange is for one stored credential (from its claim page) or for an apprentice's record
+(from the apprentice's own page): the record answered is the holder-bound copy of
+issuer.delivery.record_copies, signed after the exchange is marked complete (so a replay costs
+no second signing), outside any write transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select, update
 
 from issuer.db import session_scope
-from issuer.delivery import copies
+from issuer.delivery import copies, record_copies
 from issuer.delivery.models import Exchange
 from issuer.delivery.oid4vci import digest, now_utc
 from issuer.issuance.models import IssuedCredential
@@ -59,11 +64,13 @@ def lcw_deep_link(base_url: str, handle: str) -> str:
     return f"{LCW_REQUEST}?request=" + quote(json.dumps(request, separators=(",", ":")), safe="")
 
 
-def create_exchange(session, credential_id: str, now: datetime | None = None) -> str:
-    """A new exchange for the stored credential; returns its handle (the secret in its URL)."""
+def create_exchange(session, credential_id: str | None = None, now: datetime | None = None, *,
+                    record_version_id: str | None = None) -> str:
+    """A new exchange for the stored credential, or for a version of an apprentice's record;
+    returns its handle (the secret in its URL)."""
     now = now or now_utc()
     handle = secrets.token_urlsafe(32)
-    session.add(Exchange(handle_hash=digest(handle), credential_id=credential_id,
+    session.add(Exchange(handle_hash=digest(handle), credential_id=credential_id, record_version_id=record_version_id,
                          challenge=secrets.token_urlsafe(24), created_at=now, expires_at=now + EXCHANGE_TTL))
     session.flush()
     return handle
@@ -75,7 +82,7 @@ def _open_exchange(session, handle: str, now: datetime) -> Exchange:
             is None:
         raise ExchangeError(404, "Not Found", "no such exchange, or it has expired")
     if row.completed_at is not None:
-        raise ExchangeError(409, "Conflict", "this exchange is complete; open the claim page again for a new one")
+        raise ExchangeError(409, "Conflict", "this exchange is complete; open the page again for a new one")
     return row
 
 
@@ -125,8 +132,12 @@ def participate(sessions, services, handle: str, body, now: datetime | None = No
         raise ExchangeError(400, "Bad Request", "the body must be a JSON object")
     with session_scope(sessions) as session:
         row = _open_exchange(session, handle, now)
-        exchange_id, challenge = row.id, row.challenge
-        reason = copies.withheld(session, session.get(IssuedCredential, row.credential_id))
+        exchange_id, challenge, record_version_id = row.id, row.challenge, row.record_version_id
+        if record_version_id is None:
+            reason = copies.withheld(session, session.get(IssuedCredential, row.credential_id))
+        else:   # as the record stands (the one answered is checked again when it is signed)
+            newest = record_copies.newest_version(session, record_version_id)
+            reason = record_copies.withheld(session, newest) if newest else "the record holds no credential now"
         if reason:
             raise ExchangeError(403, "Forbidden", reason)
     if not body or PRESENTATION not in body:
@@ -137,9 +148,18 @@ def participate(sessions, services, handle: str, body, now: datetime | None = No
                                                       Exchange.expires_at > now)
                                .values(completed_at=now, holder=holder)).rowcount
         if not done:
-            raise ExchangeError(409, "Conflict", "this exchange is complete; open the claim page again for a new one")
-        exchange = session.get(Exchange, exchange_id)
-        row = session.get(IssuedCredential, exchange.credential_id)
-        credential = copies.issue_copy(session, services, row, holder, copies.LDP_VC, "vcapi")
+            raise ExchangeError(409, "Conflict", "this exchange is complete; open the page again for a new one")
+        if record_version_id is None:
+            row = session.get(IssuedCredential, session.get(Exchange, exchange_id).credential_id)
+            credential = copies.issue_copy(session, services, row, holder, copies.LDP_VC, "vcapi")
+    if record_version_id is not None:
+        # Completed first, signed after: a replayed presentation costs no second signing.
+        try:
+            record = record_copies.sign_record_copy(sessions, services, record_version_id, holder)
+        except record_copies.RecordWithheld as exc:
+            raise ExchangeError(403, "Forbidden", str(exc)) from None
+        with session_scope(sessions) as session:
+            record_copies.record_deliveries(session, record, "vcapi")
+        credential = record.document
     return {"verifiablePresentation": {"@context": [VC_V2], "type": ["VerifiablePresentation"],
                                        "verifiableCredential": [credential]}}

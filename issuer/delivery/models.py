@@ -5,13 +5,16 @@ Every secret that travels in a URL or a header (claim token, pre-authorized code
 c_nonce, exchange handle) is stored only as its SHA-256, so a copy of the database cannot be
 replayed. Single use is enforced by conditional UPDATEs (`... WHERE used_at IS NULL`), which both
 SQLite and PostgreSQL apply atomically, never by a read followed by a write.
+
+An offer or an exchange is for one stored credential or for one version of an apprenticeship
+record (`record_version_id`, issuer.issuance.records), never both: the check constraints say so.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
@@ -36,12 +39,19 @@ class ClaimLink(Base):
     tx_code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+# Exactly one of the two references: a stored credential, or a version of the apprentice's record.
+ONE_SUBJECT = "(credential_id IS NULL) <> (record_version_id IS NULL)"
+
+
 class Offer(Base):
     """An OpenID4VCI credential offer with its pre-authorized code (single use, short lived)."""
     __tablename__ = "delivery_offers"
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="ck_delivery_offers_one_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True, nullable=True)
+    record_version_id: Mapped[str | None] = mapped_column(ForeignKey("record_versions.id"), index=True,
+                                                          nullable=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     tx_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     tx_code_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -49,6 +59,9 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When a record offer's record was issued: once per offer, as it costs a second of signing
+    # (a credential offer's access token may take each format of its credential).
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The claim link it was made for (its wrong-code budget is the link's). No foreign key: offers
     # and claim links are swept on their own clocks (delivery/sweep.py).
     claim_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
@@ -79,10 +92,13 @@ class Nonce(Base):
 class Exchange(Base):
     """A VC-API exchange: DIDAuth challenge out, signed presentation in, credential back. Once."""
     __tablename__ = "delivery_exchanges"
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="ck_delivery_exchanges_one_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handle_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True, nullable=True)
+    record_version_id: Mapped[str | None] = mapped_column(ForeignKey("record_versions.id"), index=True,
+                                                          nullable=True)
     challenge: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -91,11 +107,17 @@ class Exchange(Base):
 
 
 class Delivery(Base):
-    """One copy of a stored credential bound to a holder and handed out (audit trail)."""
+    """One copy of a stored credential bound to a holder and handed out (audit trail). A record
+    handed out is one row for the record (`record_version_id`, no `credential_id`) and one for
+    each credential it holds, bound to the same holder (both ids: a copy inside that record)."""
     __tablename__ = "delivery_copies"
+    __table_args__ = (CheckConstraint("credential_id IS NOT NULL OR record_version_id IS NOT NULL",
+                                      name="ck_delivery_copies_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True, nullable=True)
+    record_version_id: Mapped[str | None] = mapped_column(ForeignKey("record_versions.id"), index=True,
+                                                          nullable=True)
     holder: Mapped[str] = mapped_column(String(2000))
     format: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))

@@ -25,9 +25,11 @@ from issuer.delivery.oid4vci.common import OFFER_TTL, OAuthError, digest, now_ut
 from issuer.delivery.oid4vci.credential import issue, notify
 from issuer.delivery.oid4vci.key_proofs import KeyProof, check_proof, did_jwk
 from issuer.delivery.oid4vci.metadata import authorization_server_metadata, issuer_metadata
-from issuer.delivery.oid4vci.offers import CreatedOffer, create_offer, live_offers, offer_by_reference, offer_object
+from issuer.delivery.oid4vci.offers import CreatedOffer, create_offer, create_record_offer, live_offers, \
+    offer_by_reference, offer_object
 from issuer.delivery.oid4vci.tokens import new_nonce, redeem
 
 __all__ = ["OAuthError", "OFFER_TTL", "digest", "now_utc", "issuer_metadata", "authorization_server_metadata",
-           "CreatedOffer", "create_offer", "live_offers", "offer_by_reference", "offer_object", "redeem", "new_nonce",
+           "CreatedOffer", "create_offer", "create_record_offer", "live_offers", "offer_by_reference", "offer_object",
+           "redeem", "new_nonce",
            "issue", "notify", "check_proof", "KeyProof", "did_jwk"]

@@ -14,7 +14,14 @@ PROOF_TYP = "openid4vci-proof+jwt"
 OFFER_SCHEME = "openid-credential-offer://"
 CONFIG_LDP = "OpenBadgeCredential_ldp_vc"
 CONFIG_JWT = "OpenBadgeCredential_jwt_vc_json"
+# A stored credential is offered in these configurations...
 CONFIGURATIONS = {CONFIG_LDP: copies.LDP_VC, CONFIG_JWT: copies.JWT_VC_JSON}
+# ... and the apprenticeship record (CLR 2.0) in its own. As Data Integrity only: the record
+# holds its credentials with their own Data Integrity proofs, and a verifier checks the record
+# and each of them the same way (issuer.verify.clr); a VC-JWT around them would be a second
+# envelope for a verifier to open, for no holder binding that the ldp_vc copy does not give.
+CONFIG_RECORD = "ClrCredential_ldp_vc"
+RECORD_CONFIGURATIONS = {CONFIG_RECORD: copies.LDP_VC}
 PROOF_ALGORITHMS = ("EdDSA", "ES256", "ES384")
 CREDENTIAL_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 

@@ -3,9 +3,10 @@ reads first)."""
 
 from __future__ import annotations
 
+from issuer.credentials import clr
 from issuer.credentials.openbadge import CONTEXT
-from issuer.delivery.oid4vci.common import CONFIG_JWT, CONFIG_LDP, CREDENTIAL_TYPES, PRE_AUTHORIZED_GRANT, \
-    PROOF_ALGORITHMS
+from issuer.delivery.oid4vci.common import CONFIG_JWT, CONFIG_LDP, CONFIG_RECORD, CREDENTIAL_TYPES, \
+    PRE_AUTHORIZED_GRANT, PROOF_ALGORITHMS
 
 
 def _display(base_url: str, service_name: str) -> list[dict]:
@@ -16,42 +17,70 @@ def _display(base_url: str, service_name: str) -> list[dict]:
     ]
 
 
-def _credential_metadata(base_url: str) -> dict:
+LOCALES = ("en-US", "es-US")
+# What a wallet's card of either kind shows besides its own first claim: (path, English, Spanish,
+# mandatory).
+SHARED_CLAIMS = ((["credentialSubject", "name"], "Apprentice", "Aprendiz", False),
+                 (["issuer", "name"], "Sponsor", "Patrocinador", True),
+                 (["validFrom"], "Valid from", "Válido desde", True))
+
+
+def _claim(path: list[str], english: str, spanish: str, mandatory: bool) -> dict:
+    claim: dict = {"path": path}
+    if mandatory:
+        claim["mandatory"] = True
+    claim["display"] = [{"name": name, "locale": locale} for name, locale in zip((english, spanish), LOCALES)]
+    return claim
+
+
+def _card(base_url: str, *, names: tuple[str, str], descriptions: tuple[str, str], alts: tuple[str, str],
+          background: str, first_claim: tuple) -> dict:
+    """A configuration's look in the wallet (display, in English and Spanish) and its claims."""
     logo = {"uri": f"{base_url}/delivery/logo.png"}
     return {
-        "display": [
-            {"name": "Apprenticeship achievement", "locale": "en-US", "description":
-             "An Open Badges 3.0 credential attesting progress in a registered apprenticeship program.",
-             "logo": {**logo, "alt_text": "Apprenticeship achievement badge"},
-             "background_color": "#12355b", "text_color": "#ffffff"},
-            {"name": "Logro de aprendizaje", "locale": "es-US", "description":
-             "Una credencial Open Badges 3.0 que da fe del progreso en un programa de aprendizaje registrado.",
-             "logo": {**logo, "alt_text": "Insignia de logro de aprendizaje"},
-             "background_color": "#12355b", "text_color": "#ffffff"},
-        ],
-        "claims": [
-            {"path": ["credentialSubject", "achievement", "name"], "mandatory": True,
-             "display": [{"name": "Achievement", "locale": "en-US"}, {"name": "Logro", "locale": "es-US"}]},
-            {"path": ["credentialSubject", "name"],
-             "display": [{"name": "Apprentice", "locale": "en-US"}, {"name": "Aprendiz", "locale": "es-US"}]},
-            {"path": ["issuer", "name"], "mandatory": True,
-             "display": [{"name": "Sponsor", "locale": "en-US"}, {"name": "Patrocinador", "locale": "es-US"}]},
-            {"path": ["validFrom"], "mandatory": True,
-             "display": [{"name": "Valid from", "locale": "en-US"}, {"name": "Válido desde", "locale": "es-US"}]},
-        ],
+        "display": [{"name": name, "locale": locale, "description": description,
+                     "logo": {**logo, "alt_text": alt}, "background_color": background, "text_color": "#ffffff"}
+                    for name, locale, description, alt in zip(names, LOCALES, descriptions, alts)],
+        "claims": [_claim(*claim) for claim in (first_claim, *SHARED_CLAIMS)],
     }
 
 
-def issuer_metadata(base_url: str, service_name: str) -> dict:
-    """Credential Issuer Metadata (section 12.2): our OpenBadgeCredential as ldp_vc and jwt_vc_json."""
-    credential_metadata = _credential_metadata(base_url)
-    common = {
+def _credential_metadata(base_url: str) -> dict:
+    return _card(
+        base_url, names=("Apprenticeship achievement", "Logro de aprendizaje"),
+        descriptions=("An Open Badges 3.0 credential attesting progress in a registered apprenticeship program.",
+                      "Una credencial Open Badges 3.0 que da fe del progreso en un programa de aprendizaje "
+                      "registrado."),
+        alts=("Apprenticeship achievement badge", "Insignia de logro de aprendizaje"), background="#12355b",
+        first_claim=(["credentialSubject", "achievement", "name"], "Achievement", "Logro", True))
+
+
+def _record_metadata(base_url: str) -> dict:
+    return _card(
+        base_url, names=("Apprenticeship record", "Expediente de aprendizaje"),
+        descriptions=("A CLR 2.0 record of a registered apprenticeship: every credential earned in the program, "
+                      "each verifiable on its own, and how they relate.",
+                      "Un expediente CLR 2.0 de un programa de aprendizaje registrado: cada credencial obtenida en "
+                      "el programa, cada una verificable por sí sola, y cómo se relacionan."),
+        alts=("Apprenticeship record", "Expediente de aprendizaje"), background="#0b2540",
+        first_claim=(["name"], "Record", "Expediente", True))
+
+
+def _binding(credential_metadata: dict) -> dict:
+    """What every configuration shares: how the wallet binds it to its key, and its card's look."""
+    return {
         "cryptographic_binding_methods_supported": ["did:key", "did:jwk", "jwk"],
         "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}},
         "credential_metadata": credential_metadata,
         # Where draft 13 wallets look for the card's look; the final version reads credential_metadata.
         "display": credential_metadata["display"],
     }
+
+
+def issuer_metadata(base_url: str, service_name: str) -> dict:
+    """Credential Issuer Metadata (section 12.2): our OpenBadgeCredential as ldp_vc and jwt_vc_json,
+    and the apprenticeship record (ClrCredential) as ldp_vc."""
+    common = _binding(_credential_metadata(base_url))
     return {
         "credential_issuer": base_url,
         "credential_endpoint": f"{base_url}/oid4vci/credential",
@@ -64,6 +93,9 @@ def issuer_metadata(base_url: str, service_name: str) -> dict:
                          **common},
             CONFIG_JWT: {"format": "jwt_vc_json", "credential_signing_alg_values_supported": ["EdDSA"],
                          "credential_definition": {"type": list(CREDENTIAL_TYPES)}, **common},
+            CONFIG_RECORD: {"format": "ldp_vc", "credential_signing_alg_values_supported": ["eddsa-rdfc-2022"],
+                            "credential_definition": {"@context": list(clr.CONTEXT), "type": list(clr.TYPE)},
+                            **_binding(_record_metadata(base_url))},
         },
     }
 

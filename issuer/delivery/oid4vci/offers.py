@@ -1,5 +1,7 @@
 """Credential offers: made for a credential (by value or by reference, optionally with a
-transaction code), counted per claim link, and read back by reference."""
+transaction code) or for an apprentice's record, counted per claim link, and read back by
+reference. An offer names the configurations of what it is for: a credential's
+(OpenBadgeCredential) or a record's (ClrCredential)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy import func, select
 from issuer.delivery.models import ClaimLink, Offer
 from issuer.delivery.sweep import sweep
 from issuer.delivery.oid4vci.common import CONFIGURATIONS, OFFER_SCHEME, OFFER_TTL, PRE_AUTHORIZED_GRANT, \
-    TX_CODE_LENGTH, digest, now_utc
+    RECORD_CONFIGURATIONS, TX_CODE_LENGTH, digest, now_utc
 
 
 @dataclass
@@ -27,13 +29,14 @@ class CreatedOffer:
     expires_at: datetime
     base_url: str
     tx_code_length: int | None = None
+    configurations: tuple[str, ...] = tuple(CONFIGURATIONS)
 
     @property
     def tx_code_required(self) -> bool:
         return self.tx_code_length is not None
 
     def offer_object(self) -> dict:
-        return offer_object(self.base_url, self.code, self.tx_code_length)
+        return offer_object(self.base_url, self.code, self.tx_code_length, self.configurations)
 
     def by_value(self) -> str:
         return OFFER_SCHEME + "?credential_offer=" + quote(json.dumps(self.offer_object(), separators=(",", ":")),
@@ -46,12 +49,18 @@ class CreatedOffer:
         return OFFER_SCHEME + "?credential_offer_uri=" + quote(self.reference_url(), safe="")
 
 
-def offer_object(base_url: str, code: str, tx_code_length: int | None) -> dict:
+def configurations_of(offer: Offer) -> tuple[str, ...]:
+    """The configurations an offer's access token is good for."""
+    return tuple(RECORD_CONFIGURATIONS if offer.record_version_id is not None else CONFIGURATIONS)
+
+
+def offer_object(base_url: str, code: str, tx_code_length: int | None,
+                 configurations: tuple[str, ...] = tuple(CONFIGURATIONS)) -> dict:
     grant: dict = {"pre-authorized_code": code}
     if tx_code_length:
         grant["tx_code"] = {"input_mode": "numeric", "length": tx_code_length,
                             "description": "Enter the code we sent to your email address."}
-    return {"credential_issuer": base_url, "credential_configuration_ids": list(CONFIGURATIONS),
+    return {"credential_issuer": base_url, "credential_configuration_ids": list(configurations),
             "grants": {PRE_AUTHORIZED_GRANT: grant}}
 
 
@@ -62,7 +71,6 @@ def create_offer(session, base_url: str, credential_id: str, *, tx_code: bool, c
     that same code and `tx_code` is not looked at; a new code made here becomes the link's."""
     now = now or now_utc()
     sweep(session, now)
-    code = secrets.token_urlsafe(32)
     pin = None
     if claim is not None and claim.tx_code_hash:
         pin_hash, length = claim.tx_code_hash, claim.tx_code_length
@@ -73,12 +81,25 @@ def create_offer(session, base_url: str, credential_id: str, *, tx_code: bool, c
             claim.tx_code_hash, claim.tx_code_length = pin_hash, length
     else:
         pin_hash = length = None
-    expires = now + OFFER_TTL
-    session.add(Offer(credential_id=credential_id, code_hash=digest(code), tx_code_hash=pin_hash,
-                      tx_code_length=length, created_at=now, expires_at=expires,
-                      claim_id=claim.id if claim is not None else None))
+    return _add(session, base_url, Offer(credential_id=credential_id, tx_code_hash=pin_hash, tx_code_length=length,
+                                         claim_id=claim.id if claim is not None else None), pin, now)
+
+
+def create_record_offer(session, base_url: str, record_version_id: str, now: datetime | None = None
+                        ) -> CreatedOffer:
+    """A new offer of a version of an apprentice's record, without a transaction code: it is made
+    for the apprentice signed in to their own page, and shown only there."""
+    now = now or now_utc()
+    sweep(session, now)
+    return _add(session, base_url, Offer(record_version_id=record_version_id), None, now)
+
+
+def _add(session, base_url: str, offer: Offer, pin: str | None, now: datetime) -> CreatedOffer:
+    code = secrets.token_urlsafe(32)
+    offer.code_hash, offer.created_at, offer.expires_at = digest(code), now, now + OFFER_TTL
+    session.add(offer)
     session.flush()
-    return CreatedOffer(code, pin, expires, base_url, length)
+    return CreatedOffer(code, pin, offer.expires_at, base_url, offer.tx_code_length, configurations_of(offer))
 
 
 def live_offers(session, claim_id: int, now: datetime | None = None) -> int:
@@ -92,7 +113,7 @@ def offer_by_reference(session, base_url: str, code: str, now: datetime | None =
     now = now or now_utc()
     row = session.scalars(select(Offer).where(Offer.code_hash == digest(code), Offer.redeemed_at.is_(None),
                                               Offer.expires_at > now)).first()
-    return offer_object(base_url, code, row.tx_code_length) if row else None
+    return offer_object(base_url, code, row.tx_code_length, configurations_of(row)) if row else None
 
 
 # -- token endpoint ------------------------------------------------------------------------
