@@ -81,6 +81,20 @@ def test_the_pdf_transcript_says_what_the_page_says(ny, client):
     assert re.search(r"Hours: \d+", flat)
 
 
+def test_the_costly_public_reads_count_against_the_public_limit(ny, client, monkeypatch):
+    """The transcript PDF is laid out and the current version may be signed on a GET anyone
+    holding the link can make: each counts as a public verification does (LER_VERIFY_RATE)."""
+    from issuer.api.throttle import Throttle
+    _, _, record = ny
+    held = record.document["credentialSubject"]["verifiableCredential"][0]["id"].removeprefix("urn:uuid:")
+    for path in (f"/records/{record.id}.pdf", f"/records/{record.id}/current", f"/credentials/{held}/certificate.pdf"):
+        monkeypatch.setitem(client.application.extensions, "ler_throttle", Throttle("2/minute", 2, "memory://"))
+        statuses = [client.get(path).status_code for _ in range(3)]
+        assert statuses[:2] != [429, 429] and statuses[2] == 429, (path, statuses)
+    # The page itself and the JSON download are cheap reads, not counted.
+    assert [client.get(f"/records/{record.id}").status_code for _ in range(3)] == [200] * 3
+
+
 def test_unknown_and_hostile_ids_are_not_found(ny, client):
     _, enrollment_id, record = ny
     hostile = ["nope", "x" * 5000, str(enrollment_id), "1", "' OR 1=1 --", "%00", "urn:uuid:" + "0" * 36, "é" * 40,

@@ -27,8 +27,11 @@ PUBLIC_VERIFICATION = ("vcapi.verify_credential_view", "vcapi.verify_presentatio
                        # Each press makes a request row; a wallet's answer to it is verified (issuer.presentation).
                        "verify_requests.create_request", "presentation.direct_post", "presentation.exchange")
 # Reads that cost as much: a verification report is laid out anew on each download (up to a second
-# of CPU for a presentation of 20 credentials), since nothing of it is kept but the result.
-COSTLY_READS = ("verify_requests.request_report_pdf",)
+# of CPU for a presentation of 20 credentials), since nothing of it is kept but the result; so is a
+# certificate or a record's transcript PDF (a record of 100 credentials: 0.3 s); and a record's
+# current version may be signed on that GET (lazy catch-up, up to 0.7 s).
+COSTLY_READS = ("verify_requests.request_report_pdf", "pages.certificate", "records.record_pdf",
+                "records.current_record")
 
 
 class Throttle:

@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, current_app, jsonify, request
 
 from issuer.api.jsonbody import json_object
-from issuer.api.problems import problem
+from issuer.api.problems import no_store, oauth_error, problem
 from issuer.api.context import services as _services
 from issuer.db import session_scope
 from issuer.delivery import exchanges, oid4vci
@@ -18,17 +18,8 @@ bp = Blueprint("wallet", __name__)
 
 
 
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _oauth_error(exc: oid4vci.OAuthError):
-    response = jsonify(exc.body())
-    response.status_code = exc.status
-    for name, value in exc.headers.items():
-        response.headers[name] = value
-    return _no_store(response)
+    return oauth_error(exc.body(), exc.status, exc.headers)
 
 
 def _json_or_none():
@@ -63,8 +54,8 @@ def offer_by_reference(code):
     with session_scope(services.sessions) as session:
         offer = oid4vci.offer_by_reference(session, services.config.base_url, code)
     if offer is None:
-        return _no_store(problem(404, "Not Found", "no such credential offer, or it was used or has expired"))
-    return _no_store(jsonify(offer))
+        return no_store(problem(404, "Not Found", "no such credential offer, or it was used or has expired"))
+    return no_store(jsonify(offer))
 
 
 @bp.post("/oid4vci/token")
@@ -76,12 +67,12 @@ def token():
         body = oid4vci.redeem(_services().sessions, request.form.to_dict())
     except oid4vci.OAuthError as exc:
         return _oauth_error(exc)
-    return _no_store(jsonify(body))
+    return no_store(jsonify(body))
 
 
 @bp.post("/oid4vci/nonce")
 def nonce():
-    return _no_store(jsonify({"c_nonce": oid4vci.new_nonce(_services().sessions)}))
+    return no_store(jsonify({"c_nonce": oid4vci.new_nonce(_services().sessions)}))
 
 
 @bp.post("/oid4vci/credential")
@@ -92,7 +83,7 @@ def credential():
                                       _json_or_none())
     except oid4vci.OAuthError as exc:
         return _oauth_error(exc)
-    return _no_store(jsonify(response_body))
+    return no_store(jsonify(response_body))
 
 
 @bp.post("/oid4vci/notification")
@@ -102,7 +93,7 @@ def notification():
         oid4vci.notify(services.sessions, request.headers.get("Authorization"), _json_or_none())
     except oid4vci.OAuthError as exc:
         return _oauth_error(exc)
-    return _no_store(current_app.response_class(status=204))
+    return no_store(current_app.response_class(status=204))
 
 
 @bp.post(f"/workflows/{exchanges.WORKFLOW}/exchanges/<handle>")
@@ -113,5 +104,5 @@ def exchange(handle):
     try:
         response_body = exchanges.participate(services.sessions, services, handle, body)
     except exchanges.ExchangeError as exc:
-        return _no_store(problem(exc.status, exc.title, exc.detail, **({"field": exc.field} if exc.field else {})))
-    return _no_store(jsonify(response_body))
+        return no_store(problem(exc.status, exc.title, exc.detail, **({"field": exc.field} if exc.field else {})))
+    return no_store(jsonify(response_body))

@@ -15,13 +15,12 @@ no second signing), outside any write transaction.
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select, update
 
+from issuer import lcw
 from issuer.db import session_scope
 from issuer.delivery import copies, record_copies
 from issuer.delivery.models import Exchange
@@ -35,7 +34,6 @@ from issuer.vocab import VC_V2
 
 EXCHANGE_TTL = timedelta(minutes=15)
 WORKFLOW = "claim"
-LCW_REQUEST = "https://lcw.app/request"
 PRESENTATION = "verifiablePresentation"
 
 
@@ -49,19 +47,13 @@ def _bad_presentation(detail: str) -> ExchangeError:
     return ExchangeError(400, "Bad Request", detail, field=PRESENTATION)
 
 
-def origin(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def exchange_url(base_url: str, handle: str) -> str:
     return f"{base_url}/workflows/{WORKFLOW}/exchanges/{handle}"
 
 
 def lcw_deep_link(base_url: str, handle: str) -> str:
-    """The Learner Credential Wallet's request link: credentialRequestOrigin and protocols.vcapi."""
-    request = {"credentialRequestOrigin": origin(base_url), "protocols": {"vcapi": exchange_url(base_url, handle)}}
-    return f"{LCW_REQUEST}?request=" + quote(json.dumps(request, separators=(",", ":")), safe="")
+    """The Learner Credential Wallet's request link for this exchange (issuer.lcw)."""
+    return lcw.deep_link(base_url, exchange_url(base_url, handle))
 
 
 def create_exchange(session, credential_id: str | None = None, now: datetime | None = None, *,
@@ -91,7 +83,7 @@ def presentation_request(base_url: str, handle: str, challenge: str) -> dict:
         "query": [{"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}],
                    "acceptedCryptosuites": [{"cryptosuite": suite} for suite in data_integrity.SUITES]}],
         "challenge": challenge,
-        "domain": origin(base_url),
+        "domain": lcw.origin(base_url),
         "interact": {"service": [{"type": "UnmediatedPresentationService2021",
                                   "serviceEndpoint": exchange_url(base_url, handle)}]},
     }}
@@ -142,7 +134,7 @@ def participate(sessions, services, handle: str, body, now: datetime | None = No
             raise ExchangeError(403, "Forbidden", reason)
     if not body or PRESENTATION not in body:
         return presentation_request(base_url, handle, challenge)
-    holder = _holder(body[PRESENTATION], challenge, origin(base_url), services.loader)
+    holder = _holder(body[PRESENTATION], challenge, lcw.origin(base_url), services.loader)
     with session_scope(sessions) as session:
         done = session.execute(update(Exchange).where(Exchange.id == exchange_id, Exchange.completed_at.is_(None),
                                                       Exchange.expires_at > now)
