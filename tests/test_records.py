@@ -159,3 +159,29 @@ def test_a_version_is_rebuilt_from_its_inputs_as_signed(almost, services):
         inputs = records.inputs_of(session, services.issuance, version)
     rebuilt = inputs.build(record_id=version.id, valid_from=version.document["validFrom"])
     assert rebuilt == {k: v for k, v in version.document.items() if k != "proof"}
+
+
+def test_a_sign_off_that_earns_two_levels_signs_one_record_version(app, services):
+    """A journeyworker signs off two levels' statements in one form: two level credentials, and
+    the record follows with one new version holding both, not one version per credential."""
+    from portal_support import Signed, enrol, make_staff, make_tenant
+    from issuer.issuance.models import IssuedCredential
+    from issuer.portal.models import StaffAccount
+    from issuer.progress.models import Enrollment
+    tenant = make_tenant(services)
+    admin = Signed(app, tenant.administrator)
+    jw_email = make_staff(services, tenant.name, "journeyworker", name="Jo Rivera")
+    apprentice = enrol(admin)
+    with session_scope(services.sessions) as session:
+        jw_id = session.scalars(select(StaffAccount.id).where(StaffAccount.email == jw_email)).one()
+        enrollment_id = session.scalars(select(Enrollment.id).where(Enrollment.apprentice_id == apprentice)).one()
+    assert admin.post(f"/portal/apprentices/{apprentice}/assignments", {"staff": jw_id, "assign": "on"}).status_code == 303
+    statements = [f"{level}-{i:02d}" for level in ("emerging", "developing") for i in range(1, 11)]
+    response = Signed(app, jw_email).post(f"/portal/apprentices/{apprentice}/signoff",
+                                          {"statement": statements, "date": "2024-02-01"})
+    assert response.status_code == 303 and "issued=" in response.location
+    with session_scope(services.sessions) as session:
+        levels = set(session.scalars(select(IssuedCredential.id).where(
+            IssuedCredential.apprentice_id == apprentice, IssuedCredential.achievement_key.like("level:%"))))
+        [version] = records.versions(session, enrollment_id)
+        assert len(levels) == 2 and levels <= set(version.credential_ids), (levels, version.credential_ids)

@@ -11,7 +11,7 @@ from issuer.issuance.models import IssuedCredential
 from issuer.issuance.services import IssuanceContext
 from issuer.progress.models import Apprentice, Enrollment
 from issuer.progress.recording import ProgressError
-from issuer.workflow.earning import record_entry
+from issuer.workflow.earning import keep_record, record_entry
 from issuer.rules import ATTAINED, COMPETENCY, STATEMENT
 from issuer.portal.progress_view import program_progress
 from issuer.portal.roles import PortalError, StaffView
@@ -63,7 +63,8 @@ def sign_off(session: Session, ctx: IssuanceContext, actor: StaffView, apprentic
         try:
             result = record_entry(session, ctx, enrollment, entry_type=entry_type, item=item, value=value,
                                   entry_date=on, signed_off_by=actor.attestation,
-                                  recorded_by=f"portal:{actor.email}", source="portal sign-off", today=today)
+                                  recorded_by=f"portal:{actor.email}", source="portal sign-off", today=today,
+                                  refresh_record=False)
         except ProgressError as exc:
             raise PortalError(exc.message, field=exc.field) from None
         if result.entry is None:
@@ -75,4 +76,7 @@ def sign_off(session: Session, ctx: IssuanceContext, actor: StaffView, apprentic
             outcome.recorded.append(item)
             outcome.entries.append(result.entry.id)
             outcome.issued.extend(result.issuance.issued)
+    if outcome.issued:
+        # One record version for the whole sign-off, however many credentials its statements earn.
+        keep_record(session, ctx, enrollment)
     return outcome

@@ -36,18 +36,24 @@ class RecordOutcome:
 
 
 def record_entries(session: Session, ctx: IssuanceContext, enrollment: Enrollment, entries: list[NewEntry], *,
-                   recorded_by: str, today: date | None = None, new: bool = False) -> Recorded:
+                   recorded_by: str, today: date | None = None, new: bool = False,
+                   refresh_record: bool = True) -> Recorded:
     """Append `entries` (in the order given) to the enrolment's ledger and issue what they
-    earn, in the caller's transaction."""
+    earn, in the caller's transaction. `refresh_record=False`: the caller records more entries of
+    this enrolment in the same transaction and calls `keep_record` once after the last."""
     (recorded,) = record_chunk(session, ctx, [Appending(enrollment, entries, new)], recorded_by=recorded_by,
                                today=today)
-    if recorded.issuance.issued:
-        # One enrolment's entries at a time (the API, the console, a sign-off): its apprenticeship
-        # record follows at once, a new version signed in this transaction (0.03-0.5 s, paid only
-        # when something was earned). Imports and batches (record_chunk) leave records to be
-        # caught up when read: see `issuer.issuance.records`.
-        records.refresh(session, ctx, [enrollment.id])
+    if recorded.issuance.issued and refresh_record:
+        keep_record(session, ctx, enrollment)
     return recorded
+
+
+def keep_record(session: Session, ctx: IssuanceContext, enrollment: Enrollment) -> None:
+    """One enrolment's entries at a time (the API, the console, a sign-off): its apprenticeship
+    record follows at once, a new version signed in this transaction (0.03-0.5 s, paid only when
+    something was earned). Imports and batches (record_chunk) leave records to be caught up when
+    read: see `issuer.issuance.records`."""
+    records.refresh(session, ctx, [enrollment.id])
 
 
 def record_chunk(session: Session, ctx: IssuanceContext, appendings: list[Appending], *, recorded_by: str,
@@ -78,13 +84,15 @@ def _issue(session: Session, ctx: IssuanceContext, run: recording.Run) -> Issuan
 def record_entry(session: Session, ctx: IssuanceContext, enrollment: Enrollment, *, entry_type: str, item: str,
                  value: str, entry_date: date, signed_off_by: str | None, recorded_by: str, source: str,
                  corrects: int | None = None, action: str = "record", reason: str | None = None,
-                 entry_ref: str | None = None, today: date | None = None) -> RecordOutcome:
+                 entry_ref: str | None = None, today: date | None = None,
+                 refresh_record: bool = True) -> RecordOutcome:
     """One entry (an API call, a console form) through the path every entry takes; raises
     ProgressError for an entry that is refused."""
     entry = NewEntry(entry_type=entry_type, item=item, value=value, entry_date=entry_date,
                      signed_off_by=signed_off_by, source=source, entry_ref=entry_ref, corrects=corrects,
                      action=action, reason=reason)
-    recorded = record_entries(session, ctx, enrollment, [entry], recorded_by=recorded_by, today=today)
+    recorded = record_entries(session, ctx, enrollment, [entry], recorded_by=recorded_by, today=today,
+                              refresh_record=refresh_record)
     (result,) = recorded.results
     if result.error is not None:
         raise result.error
