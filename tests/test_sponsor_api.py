@@ -4,6 +4,7 @@ is met (and not before), corrections, and the same credential as VC-JWT."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -129,3 +130,28 @@ def test_more_than_24_hours_in_a_day_is_refused_however_split(client, make_spons
     assert entry(client, auth, apprentice, value="16", date="2024-05-01").status_code == 201
     response = entry(client, auth, apprentice, item="wp-b", value="9", date="2024-05-01")
     assert response.status_code == 422 and "24" in response.get_json()["detail"]
+
+
+def test_the_apprentices_record_through_the_api_follows_what_is_held(client, make_sponsor, services):
+    """Nothing held: no record. A work process earned: version 1 holding it, verified through
+    the service's verifier, its page and PDF public by its random id. Asked again: the same
+    version. Another sponsor: 404."""
+    from issuer.verify.service import Verifier
+    auth = make_sponsor()
+    apprentice = enroll(client, auth)
+    empty = client.get(f"/api/v1/apprentices/{apprentice}/records", headers=auth)
+    assert empty.status_code == 200 and empty.get_json()["records"] == [{"program": "ny-csr", "record": None}]
+    for day in range(1, 14):
+        assert entry(client, auth, apprentice, value="8" if day < 13 else "4", date=f"2024-03-{day:02d}").status_code == 201
+    [held] = client.get(f"/api/v1/credentials?apprentice={apprentice}", headers=auth).get_json()
+    [record] = [r["record"] for r in client.get(f"/api/v1/apprentices/{apprentice}/records",
+                                                headers=auth).get_json()["records"]]
+    assert record["version"] == 1 and record["credentials"] == 1
+    assert [c["id"] for c in record["credential"]["credentialSubject"]["verifiableCredential"]] == \
+        [held["credential"]["id"]]
+    assert Verifier.for_services(services).credential(record["credential"]).verified
+    assert client.get(urlsplit(record["page"]).path).status_code == 200
+    assert client.get(urlsplit(record["pdf"]).path).data.startswith(b"%PDF")
+    again = client.get(f"/api/v1/apprentices/{apprentice}/records", headers=auth).get_json()["records"][0]["record"]
+    assert again["id"] == record["id"]
+    assert client.get(f"/api/v1/apprentices/{apprentice}/records", headers=make_sponsor()).status_code == 404

@@ -15,7 +15,7 @@ from issuer.api.auth import require_sponsor
 from issuer.api.problems import problem
 from issuer.api.context import services as _services
 from issuer.db import session_scope
-from issuer.issuance import signing
+from issuer.issuance import records, signing
 from issuer.issuance.models import IssuedCredential
 from issuer.progress import services
 from issuer.progress.models import Enrollment
@@ -158,6 +158,25 @@ def get_progress(apprentice_id):
             _, _, progress = progress_of(session, enrollment)
             out.append(progress_json(enrollment, progress))
         return jsonify({"apprentice": apprentice.id, "programs": out})
+
+
+@bp.get("/apprentices/<apprentice_id>/records")
+def get_records(apprentice_id):
+    """Each enrolment's current apprenticeship record (CLR 2.0), issued now when the credentials
+    held changed since its newest version (after an import or a batch, which sign none)."""
+    services_ = _services()
+    base_url = services_.config.base_url
+    with session_scope(services_.sessions) as session:
+        apprentice = _apprentice_or_404(session, apprentice_id)
+        out = []
+        for enrollment in session.scalars(select(Enrollment).where(Enrollment.apprentice_id == apprentice.id)
+                                          .order_by(Enrollment.id)):
+            version = records.current(session, services_.issuance, enrollment.id)
+            out.append({"program": enrollment.program_id, "record": None if version is None else {
+                "id": version.id, "version": version.version, "issued_at": version.issued_at.isoformat(),
+                "credentials": len(version.credential_ids), "page": f"{base_url}/records/{version.id}",
+                "pdf": f"{base_url}/records/{version.id}.pdf", "credential": version.document}})
+        return jsonify({"apprentice": apprentice.id, "records": out})
 
 
 def credential_json(row: IssuedCredential) -> dict:
