@@ -48,9 +48,14 @@ def install(package: tuple[str, str]) -> Path:
 
 def run_script(folder: Path, script: str, payload: dict, output: Path, timeout: int = 300) -> dict:
     """Run tests/node/<script> from `folder` (so its imports resolve there) with `payload` on stdin;
-    the script writes its answer to `output`."""
+    the script writes its answer to `output`. The modules it may import from tests/node (e.g.
+    loopback.mjs) are copied beside it."""
+    for source in HERE.glob("*.mjs"):
+        copy, text = folder / source.name, source.read_text(encoding="utf-8")
+        # Rewritten only when changed: parallel test workers run scripts from the same folder.
+        if not copy.exists() or copy.read_text(encoding="utf-8") != text:
+            copy.write_text(text, encoding="utf-8")
     target = folder / script
-    target.write_text((HERE / script).read_text(encoding="utf-8"), encoding="utf-8")
     done = subprocess.run([shutil.which("node"), str(target)], input=json.dumps({**payload, "output": str(output)}),
                           capture_output=True, text=True, timeout=timeout, cwd=folder)
     assert done.returncode == 0, done.stderr[-4000:]

@@ -217,9 +217,9 @@ def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, walle
     assert header["alg"] == "ES256" and header["kid"].startswith("did:web:issuer.example#")
 
 
-def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, services, wallet, tmp_path):
-    """The apprentice of a sponsor completes ny-csr (imported as a sponsor would), takes the
-    completion credential into the wallet, and answers "a completed apprenticeship in 43-4051.00"."""
+def hold_completion(cli, services, wallet, tmp_path) -> dict:
+    """The apprentice of a sponsor completes ny-csr (imported as a sponsor would) and takes the
+    completion credential into `wallet`: the credential, bound to the wallet's DID."""
     with session_scope(services.sessions) as session:
         sponsor, api_key = create_sponsor(session, f"Acme Contact Centers {uuid.uuid4().hex[:8]}", ["ny-csr"])
         name = sponsor.name
@@ -230,7 +230,12 @@ def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, serv
     listed = [json.loads(line) for line in cli("credentials", "list", "--json", "--sponsor", name).output.splitlines()]
     [completion] = [c for c in listed if c["credentialSubject"]["achievement"]["achievementType"]
                     == "ApprenticeshipCertificate"]
-    held = wallet.receive(Issued(completion["id"], completion, {"Authorization": f"Bearer {api_key}"}, "", ""))
+    return wallet.receive(Issued(completion["id"], completion, {"Authorization": f"Bearer {api_key}"}, "", ""))
+
+
+def test_a_completed_apprenticeship_answers_the_occupation_ask(cli, client, services, wallet, tmp_path):
+    """The completion credential answers "a completed apprenticeship in 43-4051.00"."""
+    held = hold_completion(cli, services, wallet, tmp_path)
     created = create_request(services, OCCUPATION)
     wallet.answer_openid4vp(created.oid4vp_uri, [held])
     report = view_request(services, created).report

@@ -123,8 +123,12 @@ def request_object(identity, base_url: str, token: str, request: answers.Pending
     family = next((f for f in SIGNING_FAMILIES if identity.keystore.active(f) is not None), SIGNING_FAMILIES[0])
     key = identity.signing_key(family)
     expected = request.expected
+    # No `iss`: RFC 9101 only recommends it, and OpenID4VP 1.0 names the verifier by client_id.
+    # With a client identifier prefix, `iss` = client_id would be "decentralized_identifier:did:web:..",
+    # which is no DID: the OpenWallet Foundation's @openid4vc/openid4vp (Credo-based wallets) then
+    # refuses the request, its kid's DID not being the `iss` (tests/test_presentation_interop.py).
     claims = {
-        "iss": client_id(base_url), "aud": STATIC_AUDIENCE, "iat": int(now.timestamp()),
+        "aud": STATIC_AUDIENCE, "iat": int(now.timestamp()),
         "exp": int(expected.expires_at.timestamp()),
         "client_id": client_id(base_url), "response_type": "vp_token", "response_mode": "direct_post",
         "response_uri": response_uri(base_url), "nonce": expected.nonce, "state": token,
