@@ -8,15 +8,18 @@
   Object, the `decentralized_identifier:` client identifier against our live did:web document),
   then builds and submits the Authorization Response by direct_post. The presentation inside is
   signed by the test wallet of tests/wallet_support.py; our service must record a verified report
-  with holder binding.
+  with holder binding. It also refuses what it must: a link whose client_id is not the signed
+  one, and a Request Object altered after signing (so the signature check is a real one).
 
 Our app runs on a loopback port for the second; the script sends its requests for the service's
 public origin there, and nothing leaves the machine."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -24,7 +27,7 @@ from browser_support import server  # noqa: F401 (a fixture: our app on a loopba
 from node_support import install, run_script
 from issuer.proofs import ld
 from test_presentation_clr import _record
-from test_presentation_openid4vp import hold_completion
+from test_presentation_openid4vp import hold_completion, keep_only_an_ec_key
 from wallet_support import BASE, OCCUPATION, PROGRAM, create_request, held, view_request, wallet  # noqa: F401
 
 # Pinned: a new release is a deliberate upgrade (node_support names its cache folder by version).
@@ -178,3 +181,27 @@ def test_the_library_refuses_a_link_whose_client_id_is_not_the_signed_one(
     resolved = _resolve(openid4vp_library, server, tmp_path, forged)
     assert not resolved["ok"]
     assert "client_id does not match" in resolved["description"], resolved
+
+
+def test_the_library_verifies_the_request_of_a_service_with_only_an_ec_key(
+        openid4vp_library, server, services, tmp_path):
+    keep_only_an_ec_key(services)
+    resolved = _resolve(openid4vp_library, server, tmp_path, create_request(services, PROGRAM).oid4vp_uri)
+    assert resolved["ok"], resolved
+    assert resolved["signatures"] == [{"didUrl": resolved["client"]["didUrl"], "alg": "ES256", "verified": True}]
+
+
+def test_the_library_refuses_a_request_object_altered_after_signing(
+        openid4vp_library, server, client, services, tmp_path):
+    """Our Request Object, its nonce changed, passed by value: the signature check (against the
+    key our did:web document lists) fails, so the check the script supplies is a real one."""
+    link = parse_qs(urlsplit(create_request(services, PROGRAM).oid4vp_uri).query)
+    head, body, signature = client.get(link["request_uri"][0][len(BASE):]).get_data(as_text=True).split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    altered = base64.urlsafe_b64encode(json.dumps({**claims, "nonce": "chosen"}).encode()).rstrip(b"=").decode()
+    resolved = _resolve(openid4vp_library, server, tmp_path, "openid4vp://?" + urlencode(
+        {"client_id": link["client_id"][0], "request": f"{head}.{altered}.{signature}"}))
+    assert not resolved["ok"]
+    kid = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["kid"]
+    assert resolved["signatures"] == [{"didUrl": kid, "alg": "EdDSA", "verified": False}]
+    assert "nonce" not in json.dumps(resolved.get("request", {}))

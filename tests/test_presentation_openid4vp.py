@@ -203,12 +203,17 @@ def test_of_answers_racing_exactly_one_is_kept(app, services, wallet, held):
     assert view_request(services, created).report.verified
 
 
-def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, wallet):
+def keep_only_an_ec_key(services) -> None:
+    """The operator retires the service's Ed25519 key and keeps a P-256 one."""
     keystore = services.identity.keystore
     ed25519 = keystore.active("Ed25519")
     data = json.loads(ed25519.path.read_text())
     ed25519.path.write_text(json.dumps({**data, "status": "retired"}))
     keystore.generate("P-256")
+
+
+def test_a_service_with_only_an_ec_key_signs_its_request_with_it(services, wallet):
+    keep_only_an_ec_key(services)
     created = create_request(services, PROGRAM)
     claims = wallet.authorization_request(created.oid4vp_uri)   # verified against the did:web document
     assert claims["client_id"] == "decentralized_identifier:did:web:issuer.example"

@@ -7,8 +7,8 @@
 // key of the client_id's DID, named by the kid DID URL), the payload's schema and the version
 // it speaks. The library leaves the signature check to the wallet (its verifyJwt callback); this
 // script does it as a wallet does: it resolves the did:web (GET https://<host>/.well-known/did.json),
-// finds the kid's verification method and verifies the JWS with that key (Ed25519 Multikey, or
-// a publicKeyJwk).
+// finds the kid's verification method and verifies the JWS with that key (an Ed25519, P-256 or
+// P-384 Multikey, or a publicKeyJwk).
 // action "submit": it builds the Authorization Response from the vp_token it is given
 // (createOpenid4vpAuthorizationResponse: the library adds the request's state) and POSTs it by
 // direct_post to the response_uri (submitOpenid4vpAuthorizationResponse).
@@ -18,8 +18,9 @@
 //
 // stdin: {"action", "origin", "loopback", "output", and for resolve "uri"; for submit "request"
 // (the resolved authorizationRequestPayload) and "vp_token"}. Writes to "output": resolve
-// {"ok", "request" (the resolved payload), "client", "version", "dcql", "signatures", "requested"
-// | "error"}; submit {"ok", "response" (the payload sent), "status", "body", "requested" | "error"}.
+// {"ok", "request" (the resolved payload), "client", "version", "dcql" | "error", and always
+// "signatures" (each JWS the callback checked) and "requested"}; submit {"ok", "response" (the
+// payload sent), "status", "body" | "error", "requested"}.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 
@@ -45,16 +46,26 @@ function unbase58(text) {
   return Buffer.concat([Buffer.alloc(zeros), Buffer.from(n === 0n ? '' : hex, 'hex')]);
 }
 
-// The public JWK of a verification method: a Multikey (only Ed25519, multicodec 0xed01, is
-// decoded here: the service signs with Ed25519 unless its operator keeps only EC keys) or a
-// publicKeyJwk.
-function methodJwk(method) {
-  if (method.publicKeyJwk) return method.publicKeyJwk;
+// Multikey codecs (multicodec varint header, then the key) and the DER SubjectPublicKeyInfo
+// prefix that makes a key Node can import: Ed25519 (0xed), P-256 and P-384 (0x1200, 0x1201,
+// compressed points).
+const MULTIKEYS = [
+  { header: [0xed, 0x01], length: 32, spki: '302a300506032b6570032100' },
+  { header: [0x80, 0x24], length: 33, spki: '3039301306072a8648ce3d020106082a8648ce3d030107032200' },
+  { header: [0x81, 0x24], length: 49, spki: '3046301006072a8648ce3d020106052b81040022033200' },
+];
+
+// The public key of a verification method: a Multikey or a publicKeyJwk.
+function methodKey(method) {
+  if (method.publicKeyJwk) return createPublicKey({ key: method.publicKeyJwk, format: 'jwk' });
   const multibase = method.publicKeyMultibase ?? '';
   if (!multibase.startsWith('z')) throw new Error(`unsupported publicKeyMultibase ${multibase}`);
   const bytes = unbase58(multibase.slice(1));
-  if (bytes[0] !== 0xed || bytes[1] !== 0x01 || bytes.length !== 34) throw new Error('not an Ed25519 Multikey');
-  return { kty: 'OKP', crv: 'Ed25519', x: bytes.subarray(2).toString('base64url') };
+  const codec = MULTIKEYS.find((c) => bytes[0] === c.header[0] && bytes[1] === c.header[1]
+                                      && bytes.length === 2 + c.length);
+  if (!codec) throw new Error(`unsupported Multikey ${multibase}`);
+  const der = Buffer.concat([Buffer.from(codec.spki, 'hex'), bytes.subarray(2)]);
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
 }
 
 // did:web:<host> -> https://<host>/.well-known/did.json (did:web's resolution, no path here).
@@ -78,13 +89,12 @@ async function verifyJwt(signer, { header, compact }) {
     (m) => m.id === signer.didUrl || (m.id.startsWith('#') && did + m.id === signer.didUrl));
   if (!method) throw new Error(`${signer.didUrl} is not a verification method of ${did}`);
   if (!(header.alg in DIGESTS)) throw new Error(`unsupported alg ${header.alg}`);
-  const jwk = methodJwk(method);
+  const key = methodKey(method);
   const [head, body, signature] = compact.split('.');
-  const verified = verify(DIGESTS[header.alg], Buffer.from(`${head}.${body}`),
-    { key: createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' },
+  const verified = verify(DIGESTS[header.alg], Buffer.from(`${head}.${body}`), { key, dsaEncoding: 'ieee-p1363' },
     Buffer.from(signature, 'base64url'));
   signatures.push({ didUrl: signer.didUrl, alg: header.alg, verified });
-  return verified ? { verified: true, signerJwk: jwk } : { verified: false };
+  return verified ? { verified: true, signerJwk: key.export({ format: 'jwk' }) } : { verified: false };
 }
 
 const HASHES = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
@@ -96,7 +106,7 @@ const client = new Openid4vpClient({
   },
 });
 
-const out = { requested };
+const out = { requested, signatures };
 try {
   if (input.action === 'resolve') {
     const parsed = client.parseOpenid4vpAuthorizationRequest({ authorizationRequest: input.uri });
@@ -109,7 +119,6 @@ try {
     out.jar = { sendBy: resolved.jar?.sendBy, signer: resolved.jar?.signer?.method };
     out.version = resolved.version;
     out.dcql = resolved.dcql?.query ?? null;
-    out.signatures = signatures;
   } else if (input.action === 'submit') {
     const { authorizationResponsePayload } = await client.createOpenid4vpAuthorizationResponse({
       authorizationRequestPayload: input.request,
