@@ -1,4 +1,5 @@
-"""The JSON-LD context URLs the credentials we build and check name.
+"""The JSON-LD context URLs the credentials we build and check name, and the few terms of our
+vocabulary that the builder and the readers must spell alike.
 
 A leaf module (it imports nothing) so that the credential builder, the proofs and the verifier
 can all name a context without importing each other: `credentials/` must not import `proofs/`.
@@ -15,3 +16,8 @@ STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
+
+# The alignment `targetType`s (Open Badges 3.0 extension values) that name an occupation's
+# codes: what the issuer writes and what the verifier, the pages and the employer's ask read.
+ONET_SOC_TYPE = "ext:ONetSOC"
+RAPIDS_TYPE = "ext:RAPIDS"

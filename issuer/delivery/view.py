@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 
 from issuer.dates import parse_datetime
 from issuer.proofs.jwt import issuer_id
+from issuer.vocab import ONET_SOC_TYPE, RAPIDS_TYPE
 
-OCCUPATION_TYPES = {"ext:ONetSOC": "O*NET-SOC", "ext:RAPIDS": "RAPIDS"}
+OCCUPATION_TYPES = {ONET_SOC_TYPE: "O*NET-SOC", RAPIDS_TYPE: "RAPIDS"}
 KIND_LABELS = {"Competency": "Competency level", "ext:WorkProcess": "Work process",
                "ext:RelatedInstruction": "Related technical instruction",
                "ApprenticeshipCertificate": "Completed apprenticeship"}

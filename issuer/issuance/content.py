@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from issuer.credentials.openbadge import Achievement, Alignment, IssuerProfile, Recipient, build_credential
 from issuer.issuance.evidence import evidence_of
+from issuer.vocab import ONET_SOC_TYPE, RAPIDS_TYPE
 
 ATTESTATION = (
     "This credential is the sponsor's attestation of progress recorded in its registered apprenticeship "
@@ -61,11 +62,11 @@ def _program_name(program: dict) -> str:
 
 def occupation_alignments(program: dict, urls: Urls) -> list[Alignment]:
     out = [Alignment(target_name=program["title"], target_code=program["onet_soc"], target_framework="O*NET-SOC",
-                     target_type="ext:ONetSOC", target_url=f"https://www.onetonline.org/link/summary/{program['onet_soc']}")] \
+                     target_type=ONET_SOC_TYPE, target_url=f"https://www.onetonline.org/link/summary/{program['onet_soc']}")] \
         if program.get("onet_soc") else []
     if program.get("rapids_code"):
         out.append(Alignment(target_name=program["title"], target_code=program["rapids_code"],
-                             target_framework="RAPIDS occupation code", target_type="ext:RAPIDS",
+                             target_framework="RAPIDS occupation code", target_type=RAPIDS_TYPE,
                              target_url=f"{urls.program(program)}#rapids"))
     return out
 

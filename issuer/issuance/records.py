@@ -59,12 +59,15 @@ ATTEMPTS = 5
 KINDS = {v: k for k, v in content.ACHIEVEMENT_TYPES.items()}   # achievementType -> the rules' kind
 
 
+# A credential's status entry, when it is revoked.
+_REVOKED = and_(StatusEntry.status_list_id == IssuedCredential.status_list_id,
+                StatusEntry.status_index == IssuedCredential.status_index, StatusEntry.revoked.is_(True))
+
+
 def _held(enrollment: Enrollment, *columns):
     """The credentials the enrolment's record holds: every one issued to the apprentice in the
     enrolment's program version, but those revoked; by row id."""
-    revoked = and_(StatusEntry.status_list_id == IssuedCredential.status_list_id,
-                   StatusEntry.status_index == IssuedCredential.status_index, StatusEntry.revoked.is_(True))
-    return select(*columns).outerjoin(StatusEntry, revoked).where(
+    return select(*columns).outerjoin(StatusEntry, _REVOKED).where(
         IssuedCredential.apprentice_id == enrollment.apprentice_id,
         IssuedCredential.program_version_id == enrollment.program_version_id,
         StatusEntry.status_index.is_(None)).order_by(IssuedCredential.id)
@@ -169,19 +172,12 @@ def inputs_of(session: Session, ctx, version: RecordVersion) -> ClrInputs:
                       salt=identifiers[0].get("salt"))
 
 
-def build_document(session: Session, ctx, enrollment: Enrollment, held: Iterable[IssuedCredential], *,
-                   record_id: str, valid_from: datetime) -> dict:
-    """The unsigned ClrCredential of `enrollment` over `held`, id urn:uuid:`record_id`."""
-    return clr_inputs(session, ctx, enrollment, held).build(record_id=record_id, valid_from=valid_from)
-
-
 def _store(session: Session, ctx, enrollment: Enrollment, held: list[IssuedCredential], number: int,
            now: datetime) -> RecordVersion | None:
     """Version `number` signed and stored, or None when another writer stored that number first."""
     record_id = str(uuid.uuid4())
-    document = signing.with_proof(session, ctx.keys, build_document(session, ctx, enrollment, held,
-                                                                    record_id=record_id, valid_from=now),
-                                  loader=ctx.loader)
+    unsigned = clr_inputs(session, ctx, enrollment, held).build(record_id=record_id, valid_from=now)
+    document = signing.with_proof(session, ctx.keys, unsigned, loader=ctx.loader)
     apprentice = session.get(Apprentice, enrollment.apprentice_id)
     row = RecordVersion(id=record_id, enrollment_id=enrollment.id, apprentice_id=apprentice.id,
                         sponsor_id=apprentice.sponsor_id, program_version_id=enrollment.program_version_id,
@@ -246,10 +242,8 @@ def revoked_among(session: Session, credential_ids: list[str]) -> frozenset[str]
     """Which of `credential_ids` (row ids, as a version lists them) have been revoked since."""
     if not credential_ids:
         return frozenset()
-    return frozenset(session.scalars(select(IssuedCredential.id).join(StatusEntry, and_(
-        StatusEntry.status_list_id == IssuedCredential.status_list_id,
-        StatusEntry.status_index == IssuedCredential.status_index)).where(
-        IssuedCredential.id.in_(credential_ids[:clr.MAX_CREDENTIALS]), StatusEntry.revoked.is_(True))))
+    return frozenset(session.scalars(select(IssuedCredential.id).join(StatusEntry, _REVOKED).where(
+        IssuedCredential.id.in_(credential_ids[:clr.MAX_CREDENTIALS]))))
 
 
 def enrollment_ids(session: Session, sponsor_id: int | None = None, apprentice_id: str | None = None) -> list[int]:

@@ -31,9 +31,7 @@ from issuer.verify.frameworks import COMPLETION
 from issuer.verify.result import FAIL, PASS, VerificationResult
 from issuer.verify.summary import summarize
 from issuer.verify.vcdm import as_list
-
-ONET_SOC = "ext:ONetSOC"
-
+from issuer.vocab import ONET_SOC_TYPE
 
 @dataclass(frozen=True)
 class Expected:
@@ -71,7 +69,7 @@ def _matches(credential, ask: Ask, base_url: str) -> bool:
             continue
         if ask.kind == OCCUPATION:
             codes = {a.get("targetCode") for a in as_list(achievement.get("alignment"))
-                     if isinstance(a, dict) and a.get("targetType") == ONET_SOC}
+                     if isinstance(a, dict) and a.get("targetType") == ONET_SOC_TYPE}
             if achievement.get("achievementType") == COMPLETION and ask.code in codes:
                 return True
         elif str(achievement.get("id", "")).startswith(f"{base_url}/programs/{ask.code}/"):

@@ -21,10 +21,11 @@ from urllib.parse import unquote
 
 from issuer.verify.result import FAIL, PASS, SKIPPED, WARNING, VerificationResult
 from issuer.verify.vcdm import as_list
+from issuer.vocab import ONET_SOC_TYPE, RAPIDS_TYPE
 
 Lookup = Callable[[str, str], "dict | None"]
 COMPLETION = "ApprenticeshipCertificate"
-CODE_TYPES = {"ext:ONetSOC": ("onet_soc", "O*NET-SOC"), "ext:RAPIDS": ("rapids_code", "RAPIDS")}
+CODE_TYPES = {ONET_SOC_TYPE: ("onet_soc", "O*NET-SOC"), RAPIDS_TYPE: ("rapids_code", "RAPIDS")}
 
 
 def _statements(framework: dict) -> dict[str, tuple[dict, dict]]:

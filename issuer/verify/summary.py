@@ -4,6 +4,7 @@ and framework level, issued when and by whom; plain strings taken from the crede
 from __future__ import annotations
 
 from issuer.verify.vcdm import as_list
+from issuer.vocab import ONET_SOC_TYPE, RAPIDS_TYPE
 
 
 def _text(value) -> str | None:
@@ -34,9 +35,9 @@ def summarize(credential: dict | None) -> dict:
         level = level or _text(result.get("value"))
     frameworks = sorted({a.get("targetFramework") for a in as_list(achievement.get("alignment"))
                          if isinstance(a, dict) and isinstance(a.get("targetFramework"), str)
-                         and a.get("targetType") not in ("ext:ONetSOC", "ext:RAPIDS")})
+                         and a.get("targetType") not in (ONET_SOC_TYPE, RAPIDS_TYPE)})
     codes = {a.get("targetType"): a.get("targetCode") for a in as_list(achievement.get("alignment"))
-             if isinstance(a, dict) and a.get("targetType") in ("ext:ONetSOC", "ext:RAPIDS")}
+             if isinstance(a, dict) and a.get("targetType") in (ONET_SOC_TYPE, RAPIDS_TYPE)}
     summary = {
         "name": _text(credential.get("name")) or _text(achievement.get("name")),
         "holder": _text(subject.get("name")) or subject.get("id"),
@@ -46,8 +47,8 @@ def summarize(credential: dict | None) -> dict:
         "program": _text(achievement.get("fieldOfStudy")),
         "level": level,
         "frameworks": frameworks,
-        "onetSoc": codes.get("ext:ONetSOC"),
-        "rapids": codes.get("ext:RAPIDS"),
+        "onetSoc": codes.get(ONET_SOC_TYPE),
+        "rapids": codes.get(RAPIDS_TYPE),
         "issuer": _text(issuer.get("name")) if isinstance(issuer, dict) else None,
         "issuerId": issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None,
         "issued": credential.get("validFrom") or credential.get("issuanceDate"),
